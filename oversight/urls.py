@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from oversight import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="oversight/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("forces/", views.force_list, name="force-list"),
+    path("forces/<slug:code>/", views.force_detail, name="force-detail"),
+    path("people/", views.people_list, name="people-list"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("policy/", views.policy_list, name="policy-list"),
+    path("legal-bases/", views.legal_basis_list, name="legal-basis-list"),
+]

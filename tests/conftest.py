@@ -1,0 +1,81 @@
+"""Named personas shared by every test (after healthchecks.io's BaseTestCase and ZulipTestCase).
+
+Force A ("South Mercia") has an admin, an approver (Superintendent) and an operator; force B
+("North Wessex") has an approver and an operator; the oversight body has an admin and an auditor;
+the public is an anonymous client.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from oversight import services
+from oversight.models import Force, Rank, Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Personas:
+    force_a: Force
+    force_b: Force
+    oversight_admin: User
+    auditor: User
+    admin_a: User
+    approver_a: User
+    operator_a: User
+    approver_b: User
+    operator_b: User
+
+    def api(self, user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+
+def make_personas() -> Personas:
+    oversight_admin = services.user_create(actor=None, username="olivia.admin", password=PASSWORD,
+                                           role=Role.OVERSIGHT_ADMIN, first_name="Olivia", last_name="Admin")
+    force_a = services.force_create(actor=oversight_admin, code="south-mercia", name="South Mercia Police",
+                                    contact_email="fr@southmercia.police.example")
+    force_b = services.force_create(actor=oversight_admin, code="north-wessex", name="North Wessex Police")
+
+    def person(username, role, force=None, rank=None):
+        return services.user_create(actor=oversight_admin, username=username, password=PASSWORD, role=role,
+                                    force=force, rank=rank, first_name=username.split(".")[0].title(),
+                                    last_name=username.split(".")[1].title())
+
+    return Personas(
+        force_a=force_a,
+        force_b=force_b,
+        oversight_admin=oversight_admin,
+        auditor=person("amir.auditor", Role.OVERSIGHT_AUDITOR),
+        admin_a=person("fran.admin", Role.FORCE_ADMIN, force_a, Rank.CHIEF_INSPECTOR),
+        approver_a=person("sam.super", Role.FORCE_APPROVER, force_a, Rank.SUPERINTENDENT),
+        operator_a=person("olu.operator", Role.FORCE_OPERATOR, force_a, Rank.CONSTABLE),
+        approver_b=person("bea.super", Role.FORCE_APPROVER, force_b, Rank.SUPERINTENDENT),
+        operator_b=person("ben.operator", Role.FORCE_OPERATOR, force_b, Rank.SERGEANT),
+    )
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    return make_personas()
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded images, crops and rendered reports go to the test's own folder, never the project's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Hashing eight passwords with PBKDF2 per test costs seconds; the hasher is not what is under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+pytest_plugins = ["tests.workers"]
