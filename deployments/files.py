@@ -1,0 +1,53 @@
+"""Uploaded files are judged by their content, never by the name or content type the browser claims."""
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # a custody photo is well under 1 MB; 5 MB leaves room for good scans
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+JPEG = b"\xff\xd8\xff"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _read(upload) -> bytes:
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    return data
+
+
+def image_kind(upload, *, field: str = "image") -> tuple[str, str]:
+    """('jpeg'|'png', sha256 hex) of a face image, or a ValidationError naming `field`."""
+    if upload is None:
+        raise ValidationError({field: "attach the face image (JPEG or PNG)"})
+    if upload.size > MAX_IMAGE_BYTES:
+        raise ValidationError({field: f"the image is {upload.size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}"})
+    data = _read(upload)
+    if data.startswith(JPEG):
+        kind = "jpeg"
+    elif data.startswith(PNG):
+        kind = "png"
+    else:
+        raise ValidationError({field: "the file is not a JPEG or PNG image"})
+    return kind, hashlib.sha256(data).hexdigest()
+
+
+def document_content_type(upload, *, field: str = "file") -> str:
+    """'application/pdf' or 'text/plain', or a ValidationError naming `field`."""
+    if upload is None:
+        raise ValidationError({field: "attach the document (PDF or plain text)"})
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError({field: f"the file is {upload.size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}"})
+    data = _read(upload)
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data and b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError:
+            pass
+    raise ValidationError({field: "the file is neither a PDF nor plain UTF-8 text"})

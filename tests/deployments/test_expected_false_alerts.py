@@ -1,0 +1,49 @@
+"""Expected false alerts = expected faces × watchlist size × per-comparison false-match rate at the threshold."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from deployments import selectors, services
+from deployments.models import AlgorithmVersion
+from tests.deployments.helpers import REASONS
+
+
+@pytest.fixture
+def nec(db):
+    return AlgorithmVersion.objects.get(code="nec-neoface-v4")
+
+
+def test_the_seeded_nec_calibration_reproduces_the_npl_2023_figures(nec):
+    rate = selectors.false_match_rate(algorithm=nec, threshold=0.6)
+    assert 1 / (rate * 10_000) == pytest.approx(6_000, rel=0.05)   # 1 in 6,000 passers-by, 10,000 images
+    assert 1 / (rate * 1_000) == pytest.approx(60_000, rel=0.05)   # 1 in 60,000 with 1,000 images
+
+
+def test_it_interpolates_the_calibration_in_log_space(nec):
+    low, high = (selectors.false_match_rate(algorithm=nec, threshold=t) for t in (0.60, 0.62))
+    middle = selectors.false_match_rate(algorithm=nec, threshold=0.61)
+    assert middle == pytest.approx(math.sqrt(low * high))
+
+
+def test_outside_the_table_it_answers_honestly(nec):
+    assert selectors.false_match_rate(algorithm=nec, threshold=0.5) is None
+    top = nec.calibration[-1][1]
+    assert selectors.false_match_rate(algorithm=nec, threshold=0.9) == top
+
+
+def test_the_authorisation_records_the_expectation_for_the_watchlist_size(personas, submitted, nec):
+    auth = services.deployment_authorise(actor=personas.approver_a, deployment=submitted, reasons=REASONS)
+    rate = selectors.false_match_rate(algorithm=nec, threshold=0.64)
+    assert auth.watchlist_size == 3
+    assert auth.expected_false_alerts == pytest.approx(5000 * 3 * rate)
+
+
+def test_a_bad_calibration_table_is_refused(personas):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        services.algorithm_version_create(actor=personas.oversight_admin, code="bad-v1", vendor="x", name="x",
+                                          version="1", calibration=[[0.6, 1e-8], [0.5, 1e-6]])
+    assert "calibration" in info.value.message_dict
