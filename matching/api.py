@@ -1,0 +1,348 @@
+"""The matcher's API: device ingest, alerts and adjudication, RFR, OIFR, gallery, enrolment, retention."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from deployments.selectors import deployment_list
+from matching import adjudication, enrolment, live, rfr, selectors
+from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+# --- serializers -----------------------------------------------------------------------------------
+class AlertSerializer(serializers.ModelSerializer):
+    subject_reference = serializers.CharField(source="entry.subject_reference")
+    category = serializers.CharField(source="entry.category.code")
+    decision = serializers.CharField(source="adjudication.decision", default=None)
+    note = serializers.CharField(source="adjudication.note", default=None)
+    outcome = serializers.CharField(source="engagement.outcome", default=None)
+    crop_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = ["id", "deployment", "entry", "subject_reference", "category", "similarity", "threshold",
+                  "captured_at", "created_at", "status", "decision", "note", "outcome", "crop_url"]
+
+    def get_crop_url(self, obj) -> str | None:
+        return f"/alerts/{obj.pk}/crop/" if obj.crop else None
+
+
+class AdjudicateInput(serializers.Serializer):
+    decision = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EngagementInput(serializers.Serializer):
+    outcome = serializers.CharField()
+    duration_minutes = serializers.IntegerField(min_value=0, max_value=1440)
+
+
+class HoldInput(serializers.Serializer):
+    reason = serializers.CharField()
+    reference = serializers.CharField()
+
+
+class RfrCandidateSerializer(serializers.ModelSerializer):
+    subject_reference = serializers.CharField(source="custody_image.subject_reference")
+
+    class Meta:
+        model = RfrCandidate
+        fields = ["id", "rank", "custody_image", "subject_reference", "similarity", "status", "note", "reviewed_at"]
+
+
+class RfrSearchSerializer(serializers.ModelSerializer):
+    candidates = RfrCandidateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RfrSearch
+        fields = ["id", "force", "deployment", "requested_by", "crime_reference", "probe_source",
+                  "candidate_list_length", "threshold", "created_at", "probe_deleted_at", "candidates"]
+
+
+class RfrSearchInput(serializers.Serializer):
+    probe = serializers.FileField()
+    crime_reference = serializers.CharField()
+    probe_source = serializers.CharField()
+    candidate_list_length = serializers.IntegerField(required=False, default=10)
+    deployment = serializers.IntegerField(required=False, allow_null=True, default=None)
+    keep_probe = serializers.BooleanField(required=False, default=True)
+
+
+class MarkInput(serializers.Serializer):
+    status = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OifrCheckSerializer(serializers.ModelSerializer):
+    matched_subject_reference = serializers.CharField(source="matched.subject_reference", default=None)
+    matched_kind = serializers.CharField(source="matched.kind", default=None)
+
+    class Meta:
+        model = OifrCheck
+        fields = ["id", "reason", "subject_category", "place_type", "harm_declaration", "threshold", "faces_found",
+                  "matched", "matched_subject_reference", "matched_kind", "similarity", "created_at"]
+
+
+class OifrInput(serializers.Serializer):
+    photo = serializers.FileField()
+    reason = serializers.CharField()
+    subject_category = serializers.CharField()
+    place_type = serializers.CharField()
+    harm_declaration = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class GallerySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustodyImage
+        fields = ["id", "force", "kind", "subject_reference", "source_system", "taken_on", "unconvicted",
+                  "deletion_granted", "created_at"]
+
+
+class GalleryInput(serializers.Serializer):
+    image = serializers.FileField()
+    subject_reference = serializers.CharField(max_length=64)
+    kind = serializers.CharField(required=False, default="custody")
+    source_system = serializers.CharField(required=False, default="PND")
+    taken_on = serializers.DateField(required=False, allow_null=True, default=None)
+    unconvicted = serializers.BooleanField(required=False, default=False)
+
+
+class DeviceInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+
+
+def _read(upload, field: str) -> bytes:
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise DjangoValidationError({field: f"the file is {upload.size // 2**20} MB; at most "
+                                            f"{MAX_UPLOAD_BYTES // 2**20} MB"})
+    return upload.read()
+
+
+# --- alerts ----------------------------------------------------------------------------------------
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        qs = selectors.alert_list(user=self.request.user).order_by("-id")
+        if "deployment" in self.request.query_params:
+            qs = qs.filter(deployment_id=self.request.query_params["deployment"])
+        if "after" in self.request.query_params:
+            qs = qs.filter(id__gt=self.request.query_params["after"])
+        return qs
+
+    @extend_schema(request=AdjudicateInput, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def adjudicate(self, request, pk=None):
+        data = AdjudicateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        adjudication.alert_adjudicate(actor=request.user, alert=self.get_object(), **data.validated_data)
+        return Response(AlertSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=EngagementInput, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def engagement(self, request, pk=None):
+        data = EngagementInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        adjudication.engagement_record(actor=request.user, alert=self.get_object(), **data.validated_data)
+        return Response(AlertSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=HoldInput, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        data = HoldInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = adjudication.legal_hold_place(actor=request.user, alert=self.get_object(), **data.validated_data)
+        return Response({"hold": hold.pk, "reference": hold.reference}, status=status.HTTP_201_CREATED)
+
+
+# --- devices and live ingest -----------------------------------------------------------------------
+def _deployment_for(user, pk):
+    deployment = deployment_list(user=user).filter(pk=pk).first()
+    if deployment is None:
+        raise Http404("No such deployment")
+    return deployment
+
+
+class DeviceView(APIView):
+    @extend_schema(request=DeviceInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """Register a camera or van for one deployment; the token is shown only in this answer."""
+        data = DeviceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, token = live.device_create(actor=request.user, deployment=_deployment_for(request.user, deployment_id),
+                                           name=data.validated_data["name"])
+        return Response({"device": device.pk, "name": device.name, "token": token}, status=status.HTTP_201_CREATED)
+
+
+class EnrolView(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """Compute the template of every usable watchlist entry; refusals are listed with their reasons."""
+        report = enrolment.watchlist_enrol(actor=request.user,
+                                           deployment=_deployment_for(request.user, deployment_id))
+        return Response({"enrolled": len(report.enrolled), "rejected": report.rejected})
+
+
+class DeviceAuthenticated(APIView):
+    """Devices authenticate with `Authorization: Device <token>`; a token reaches one deployment only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def device(self, request, deployment_id: int):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme != "Device" or not token:
+            raise NotAuthenticated("send the device token as 'Authorization: Device <token>'")
+        device = live.device_for_token(token.strip())
+        if device is None:
+            raise AuthenticationFailed("this device token is unknown or revoked")
+        if device.deployment_id != deployment_id:
+            raise AuthenticationFailed(f"this device token belongs to another deployment, not {deployment_id}")
+        return device
+
+    def answer(self, results):
+        body = {"results": [r.__dict__ for r in results],
+                "processed": sum(r.status == "processed" for r in results),
+                "rejected": sum(r.status == "rejected" for r in results)}
+        if body["processed"] == 0:
+            first = next(r.error for r in results if r.error)
+            body["detail"] = first["message"]
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, live.MatchingRefused):
+            return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
+        return super().handle_exception(exc)
+
+
+class FramesView(DeviceAuthenticated):
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "frame": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """Send one or more JPEG/PNG frames (field `frame`, repeated). Bad frames are reported, good ones matched."""
+        device = self.device(request, deployment_id)
+        uploads = request.FILES.getlist("frame")
+        if not uploads:
+            raise DjangoValidationError({"frame": "send at least one image in the field 'frame'"})
+        frames = []
+        for i, upload in enumerate(uploads):
+            frames.append(b"" if upload.size > MAX_UPLOAD_BYTES else upload.read())
+        results = live.frames_ingest(device=device, frames=frames)
+        for i, upload in enumerate(uploads):
+            if upload.size > MAX_UPLOAD_BYTES and results[i].error:
+                results[i].error = {"code": "too_large", "message": f"frame {i} is over {MAX_UPLOAD_BYTES // 2**20} MB"}
+        return self.answer(results)
+
+
+class TemplatesView(DeviceAuthenticated):
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """Send templates computed on the device: {"templates": [[128 numbers], ...], "crops": [base64 JPEG|null]}."""
+        device = self.device(request, deployment_id)
+        templates = request.data.get("templates")
+        if not isinstance(templates, list) or not templates:
+            raise DjangoValidationError({"templates": "send a non-empty list of templates (lists of 128 numbers)"})
+        crops = []
+        for i, crop in enumerate(request.data.get("crops") or []):
+            try:
+                crops.append(base64.b64decode(crop, validate=True) if crop else None)
+            except (binascii.Error, TypeError):
+                raise DjangoValidationError({f"crops[{i}]": "is not base64"}) from None
+        return self.answer(live.templates_ingest(device=device, templates=templates, crops=crops))
+
+
+# --- RFR, OIFR, gallery ----------------------------------------------------------------------------
+class RfrSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = RfrSearchSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.rfr_search_list(user=self.request.user).prefetch_related("candidates__custody_image")
+
+    @extend_schema(request=RfrSearchInput, responses={201: RfrSearchSerializer})
+    def create(self, request):
+        data = RfrSearchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        probe = _read(values.pop("probe"), "probe")
+        deployment_id = values.pop("deployment")
+        deployment = _deployment_for(request.user, deployment_id) if deployment_id else None
+        search = rfr.rfr_search_run(actor=request.user, probe=probe, deployment=deployment, **values)
+        return Response(RfrSearchSerializer(self.get_queryset().get(pk=search.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class RfrCandidateViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = RfrCandidateSerializer
+
+    def get_queryset(self):
+        return selectors.rfr_candidate_list(user=self.request.user)
+
+    @extend_schema(request=MarkInput, responses=RfrCandidateSerializer)
+    @action(detail=True, methods=["post"])
+    def mark(self, request, pk=None):
+        data = MarkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        candidate = rfr.rfr_candidate_mark(actor=request.user, candidate=self.get_object(), **data.validated_data)
+        return Response(RfrCandidateSerializer(candidate).data)
+
+
+class OifrCheckViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = OifrCheckSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.oifr_check_list(user=self.request.user).select_related("matched")
+
+    @extend_schema(request=OifrInput, responses={201: OifrCheckSerializer})
+    def create(self, request):
+        data = OifrInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        photo = _read(values.pop("photo"), "photo")
+        check = rfr.oifr_check_run(actor=request.user, photo=photo, **values)
+        return Response(OifrCheckSerializer(self.get_queryset().get(pk=check.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class GalleryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = GallerySerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.gallery_list(user=self.request.user).order_by("-id")
+
+    @extend_schema(request=GalleryInput, responses={201: GallerySerializer})
+    def create(self, request):
+        data = GalleryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        image = _read(values.pop("image"), "image")
+        created = enrolment.gallery_enrol(actor=request.user, force=request.user.force, data=image, **values)
+        return Response(GallerySerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class DeletionsView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        """Deletions done (on time or late) and deletions due but not yet done."""
+        return Response(selectors.deletions_report(user=request.user))

@@ -1,0 +1,20 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from matching import api
+
+router = DefaultRouter()
+router.register("alerts", api.AlertViewSet, basename="alert")
+router.register("rfr/searches", api.RfrSearchViewSet, basename="rfr-search")
+router.register("rfr/candidates", api.RfrCandidateViewSet, basename="rfr-candidate")
+router.register("oifr/checks", api.OifrCheckViewSet, basename="oifr-check")
+router.register("gallery", api.GalleryViewSet, basename="gallery")
+
+urlpatterns = [
+    path("deployments/<int:deployment_id>/devices/", api.DeviceView.as_view(), name="device-create"),
+    path("deployments/<int:deployment_id>/enrol/", api.EnrolView.as_view(), name="watchlist-enrol"),
+    path("live/<int:deployment_id>/frames/", api.FramesView.as_view(), name="live-frames"),
+    path("live/<int:deployment_id>/templates/", api.TemplatesView.as_view(), name="live-templates"),
+    path("retention/deletions/", api.DeletionsView.as_view(), name="retention-deletions"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,125 @@
+"""Measure the matcher on a labelled folder of photos: true-match rates at fixed false-match rates.
+
+The folder holds labels.csv (file,identity[,source]) with paths relative to the folder. Each photo
+is embedded from its largest face; photos with no face are failures to enrol and take no part in
+the pairs. Every same-identity pair is a genuine pair, every other pair an impostor pair. A pair
+"matches" when its cosine similarity is >= the threshold.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from matching.face.errors import ImageRejected
+from matching.face.pipeline import FacePipeline
+
+Progress = Callable[[int, int], None]
+
+
+def read_labels(folder: Path) -> list[tuple[str, str]]:
+    with open(Path(folder) / "labels.csv", newline="", encoding="utf-8") as f:
+        return [(row["file"], row["identity"]) for row in csv.DictReader(f)]
+
+
+def embed_folder(
+    folder: Path, pipeline: FacePipeline, progress: Progress | None = None
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Embeddings and identities of the photos that enrolled, and the files that did not."""
+    labels = read_labels(folder)
+    embeddings, identities, failures = [], [], []
+    for done, (name, identity) in enumerate(labels, start=1):
+        try:
+            found = pipeline.faces(pipeline.decode((Path(folder) / name).read_bytes()))
+        except ImageRejected:
+            found = []
+        if found:
+            _, _, embedding = max(found, key=lambda item: item[0].area)
+            embeddings.append(embedding)
+            identities.append(identity)
+        else:
+            failures.append(name)
+        if progress:
+            progress(done, len(labels))
+    return np.array(embeddings, np.float32).reshape(-1, 128), identities, failures
+
+
+def pair_scores(embeddings: np.ndarray, identities: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarities of all genuine and all impostor pairs (each unordered pair once)."""
+    similarity = embeddings.astype(np.float64) @ embeddings.T.astype(np.float64)
+    labels = np.array(identities)
+    upper = np.triu_indices(len(labels), k=1)
+    same = labels[upper[0]] == labels[upper[1]]
+    scores = similarity[upper]
+    return scores[same], scores[~same]
+
+
+def threshold_at_fmr(impostor: np.ndarray, fmr: float) -> float:
+    """Lowest threshold at which at most `fmr` of impostor pairs match (score >= threshold)."""
+    ranked = np.sort(impostor)[::-1]
+    allowed = int(np.floor(fmr * len(ranked)))
+    if allowed >= len(ranked):
+        return float(ranked[-1])
+    # Just above the first impostor score we may not accept.
+    return float(np.nextafter(ranked[allowed], np.inf))
+
+
+def equal_error(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:
+    """(EER, threshold): where false non-match and false match rates cross."""
+    candidates = np.unique(np.concatenate([genuine, impostor]))
+    fnmr = np.searchsorted(np.sort(genuine), candidates, side="left") / len(genuine)
+    fmr = 1 - np.searchsorted(np.sort(impostor), candidates, side="left") / len(impostor)
+    best = int(np.argmin(np.abs(fnmr - fmr)))
+    return float((fnmr[best] + fmr[best]) / 2), float(candidates[best])
+
+
+def evaluate_folder(folder: Path, pipeline: FacePipeline, progress: Progress | None = None) -> dict:
+    started = time.perf_counter()
+    embeddings, identities, failures = embed_folder(Path(folder), pipeline, progress)
+    genuine, impostor = pair_scores(embeddings, identities)
+    if not len(genuine) or not len(impostor):
+        raise ValueError("the folder needs at least two photos of one person and two people")
+    result: dict = {}
+    for name, fmr in (("1e-2", 1e-2), ("1e-3", 1e-3)):
+        threshold = threshold_at_fmr(impostor, fmr)
+        result[f"tmr_at_fmr_{name}"] = float(np.mean(genuine >= threshold))
+        result[f"threshold_at_fmr_{name}"] = threshold
+    eer, eer_threshold = equal_error(genuine, impostor)
+    result.update(
+        eer=eer,
+        threshold_at_eer=eer_threshold,
+        genuine_pairs=int(len(genuine)),
+        impostor_pairs=int(len(impostor)),
+        photos=len(identities) + len(failures),
+        failures_to_enrol=len(failures),
+        failed_files=failures,
+        model_sha256=pipeline.model_info()["sha256"],
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    return result
+
+
+def main() -> None:
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(description="Evaluate the face matcher on a labelled folder.")
+    parser.add_argument("folder", type=Path, help="folder holding labels.csv and the photos")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    result = evaluate_folder(args.folder, FacePipeline(threads=args.threads), progress)
+    print(file=sys.stderr)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

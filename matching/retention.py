@@ -1,0 +1,130 @@
+"""Deleting biometric data when the retention policy says (rules 20-22), with evidence of each deletion.
+
+Periods come from the versioned policy in force when the clock started (the deployment's end, the
+alert's creation, the search's creation); every deletion leaves a Deletion row and an audit event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from deployments.models import Deployment, Status, WatchlistEntry
+from matching.audit_actions import DELETION
+from matching.models import Alert, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
+from oversight.audit.log import audit_record
+from oversight.policy import policy_in_force
+
+ENDED = (Status.ENDED, Status.STOPPED, Status.REVIEWED, Status.REFUSED)
+
+
+@dataclass
+class RetentionReport:
+    watchlist_entries: int = 0
+    alerts: int = 0
+    rfr_probes: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def deployment_end(deployment: Deployment) -> datetime:
+    return min(filter(None, [deployment.ended_at, deployment.ends_at]))
+
+
+def watchlist_due_at(deployment: Deployment) -> tuple[datetime, object]:
+    end = deployment_end(deployment)
+    setting = policy_in_force("retention.watchlist_template_hours", at=end)
+    return end + timedelta(hours=setting.value), setting
+
+
+def alert_due_at(alert: Alert) -> tuple[datetime, object]:
+    setting = policy_in_force("retention.alert_image_days", at=alert.created_at)
+    return alert.created_at + timedelta(days=setting.value), setting
+
+
+def probe_due_at(search: RfrSearch) -> tuple[datetime, object]:
+    setting = policy_in_force("retention.rfr_probe_days", at=search.created_at)
+    return search.created_at + timedelta(days=setting.value), setting
+
+
+def _deployments_holding_watchlist_data():
+    has_template = Exists(WatchlistTemplate.objects.filter(deployment=OuterRef("pk")))
+    has_image = Exists(WatchlistEntry.objects.filter(watchlist__deployment=OuterRef("pk")).exclude(image=""))
+    return Deployment.objects.filter(has_template | has_image).select_related("force")
+
+
+def _over(deployment: Deployment, now: datetime) -> bool:
+    return deployment.status in ENDED or deployment.ends_at <= now
+
+
+def watchlists_purge(now: datetime, report: RetentionReport) -> None:
+    for deployment in _deployments_holding_watchlist_data():
+        if not _over(deployment, now):
+            continue
+        due_at, setting = watchlist_due_at(deployment)
+        # Deleted as soon as the deployment is over: the period is the latest allowed, not a waiting time.
+        entries = list(WatchlistEntry.objects.filter(watchlist__deployment=deployment).exclude(image=""))
+        with transaction.atomic():
+            templates, _ = WatchlistTemplate.objects.filter(deployment=deployment).delete()
+            for entry in entries:
+                entry.image.delete(save=False)
+            WatchlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(image="")
+            ids = sorted({e.pk for e in entries})
+            Deletion.objects.bulk_create([
+                Deletion(kind=DeletionKind.WATCHLIST_TEMPLATE, force=deployment.force, deployment=deployment,
+                         object_type="deployments.watchlistentry", object_id=str(pk), due_at=due_at, done_at=now,
+                         policy_setting=setting) for pk in ids
+            ])
+            audit_record(actor=None, action=DELETION, obj=deployment, force=deployment.force,
+                         new={"kind": DeletionKind.WATCHLIST_TEMPLATE, "templates": templates, "images": len(entries),
+                              "entries": ids, "due_at": due_at, "policy_version": setting.version})
+        report.watchlist_entries += len(ids) or templates
+        report.details.append(f"deployment {deployment.pk}: {templates} templates and {len(entries)} images deleted")
+
+
+def alerts_purge(now: datetime, report: RetentionReport) -> None:
+    held = Exists(LegalHold.objects.filter(alert=OuterRef("pk"), released_at__isnull=True))
+    candidates = (Alert.objects.filter(media_deleted_at__isnull=True).exclude(held)
+                  .filter(Q(embedding__isnull=False) | ~Q(crop="")).select_related("deployment__force"))
+    for alert in candidates.iterator():
+        due_at, setting = alert_due_at(alert)
+        if due_at > now:
+            continue
+        with transaction.atomic():
+            if alert.crop:
+                alert.crop.delete(save=False)
+            Alert.objects.filter(pk=alert.pk).update(crop="", embedding=None, media_deleted_at=now)
+            Deletion.objects.create(kind=DeletionKind.ALERT_MEDIA, force=alert.deployment.force,
+                                    deployment=alert.deployment, object_type="matching.alert", object_id=str(alert.pk),
+                                    due_at=due_at, done_at=now, policy_setting=setting)
+            audit_record(actor=None, action=DELETION, obj=alert, force=alert.deployment.force,
+                         new={"kind": DeletionKind.ALERT_MEDIA, "due_at": due_at, "policy_version": setting.version})
+        report.alerts += 1
+
+
+def probes_purge(now: datetime, report: RetentionReport) -> None:
+    for search in RfrSearch.objects.filter(probe_deleted_at__isnull=True).exclude(probe="").select_related("force"):
+        due_at, setting = probe_due_at(search)
+        if due_at > now:
+            continue
+        with transaction.atomic():
+            search.probe.delete(save=False)
+            RfrSearch.objects.filter(pk=search.pk).update(probe="", probe_deleted_at=now)
+            Deletion.objects.create(kind=DeletionKind.RFR_PROBE, force=search.force, deployment=search.deployment,
+                                    object_type="matching.rfrsearch", object_id=str(search.pk), due_at=due_at,
+                                    done_at=now, policy_setting=setting)
+            audit_record(actor=None, action=DELETION, obj=search, force=search.force,
+                         new={"kind": DeletionKind.RFR_PROBE, "due_at": due_at, "policy_version": setting.version})
+        report.rfr_probes += 1
+
+
+def retention_run(*, now: datetime | None = None) -> RetentionReport:
+    """Delete everything whose time has come. Safe to run at any frequency; it only deletes what is due."""
+    now = now or timezone.now()
+    report = RetentionReport()
+    watchlists_purge(now, report)
+    alerts_purge(now, report)
+    probes_purge(now, report)
+    return report

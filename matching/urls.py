@@ -1,0 +1,23 @@
+"""Pages of the matcher layer (the JSON API is in `api_urls.py`)."""
+from django.urls import path
+
+from matching import views
+
+urlpatterns = [
+    path("live/", views.live_list, name="live-list"),
+    path("deployments/<int:pk>/live/", views.deployment_live, name="deployment-live"),
+    path("deployments/<int:pk>/live/counters/", views.deployment_live_counters, name="deployment-live-counters"),
+    path("deployments/<int:pk>/live/devices/", views.device_register, name="deployment-live-device"),
+    path("deployments/<int:pk>/live/feeds/", views.feed_start, name="deployment-live-feed"),
+    path("alerts/<int:pk>/decide/", views.alert_decide, name="alert-decide"),
+    path("alerts/<int:pk>/engagement/", views.alert_engagement, name="alert-engagement"),
+    path("alerts/<int:pk>/crop/", views.alert_crop, name="alert-crop"),
+    path("feeds/<int:pk>/", views.feed_detail, name="feed-detail"),
+    path("feeds/<int:pk>/status/", views.feed_status, name="feed-status"),
+    path("rfr/", views.rfr_search, name="rfr-search"),
+    path("rfr/<int:pk>/", views.rfr_detail, name="rfr-detail"),
+    path("rfr/<int:pk>/candidates/<int:candidate_pk>/", views.rfr_candidate_mark, name="rfr-candidate-mark"),
+    path("oifr/", views.oifr_check, name="oifr-check"),
+    path("oifr/<int:pk>/", views.oifr_detail, name="oifr-detail"),
+    path("retention/", views.retention, name="retention"),
+]
