@@ -1,0 +1,23 @@
+"""Pages of the oversight workspace (the JSON API is in `api_urls.py`)."""
+from django.urls import path
+
+from oversight.reports import views
+
+urlpatterns = [
+    path("oversight/", views.dashboard, name="oversight-dashboard"),
+    path("oversight/reports/", views.report_list, name="report-list"),
+    path("oversight/reports/<int:pk>/", views.report_run, name="report-run"),
+    path("oversight/reports/<int:pk>/status/", views.report_run_status, name="report-run-status"),
+    path("oversight/reports/<int:pk>/report.html", views.report_run_html, name="report-run-html"),
+    path("oversight/reports/<int:pk>/report.pdf", views.report_run_pdf, name="report-run-pdf"),
+    path("oversight/reports/<int:pk>/proofs.json", views.report_run_proofs, name="report-run-proofs"),
+    path("oversight/audits/", views.audit_list, name="force-audit-list"),
+    path("oversight/audits/new/", views.audit_open, name="force-audit-open"),
+    path("oversight/audits/<int:pk>/", views.audit_detail, name="force-audit-detail"),
+    path("oversight/audits/<int:pk>/sample/", views.audit_sample, name="force-audit-sample"),
+    path("oversight/audits/<int:pk>/findings/", views.audit_finding, name="force-audit-finding"),
+    path("oversight/audits/<int:pk>/recommendations/", views.audit_recommendation, name="force-audit-recommendation"),
+    path("oversight/audits/<int:pk>/recommendations/<int:recommendation_pk>/respond/", views.recommendation_respond,
+         name="force-audit-respond"),
+    path("oversight/audits/<int:pk>/close/", views.audit_close, name="force-audit-close"),
+]

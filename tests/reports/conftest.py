@@ -1,0 +1,174 @@
+"""A world of known data for the oversight workspace, built only through the platform's own services.
+
+Force A ("South Mercia") has, in the week around today:
+- a live dlib deployment with one enrolled face that saw five real frames and raised four alerts: a true
+  match that led to an arrest, a false alert, an inconclusive one followed by a conversation, and one never
+  adjudicated; it then ended, and its post-deployment review is overdue;
+- an urgent authorisation by an Inspector that nobody reviewed, so the scheduled job let it lapse;
+- a deployment with an unconvicted person and an under-18 (second-approved) on its watchlist, refused by an
+  Inspector below the authorising rank (a blocking rule recorded as broken);
+- alert images deleted late under a short retention policy, one alert image overdue, a watchlist deleted
+  on time; one RFR search with a corroborated candidate; two OIFR checks;
+- an audit by the oversight body with a sample, a finding, a recommendation and the force's response.
+Force B ("North Wessex") has only a policy document past its review date.
+
+Times: policies are changed at the start to one hour of alert retention and 72 minutes to review a
+deployment, so that `AS_OF` (two hours on) finds real overdue items without waiting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from deployments import services as governance
+from deployments.models import Deployment
+from matching import adjudication, enrolment, rfr
+from matching.face.samples import OTHER_PERSON, SAME_PERSON
+from matching.models import Alert
+from matching.retention import retention_run
+from oversight import services as ground
+from oversight.models import Rank, Role
+from oversight.reports import audits
+from tests.conftest import PASSWORD
+from tests.deployments.factories import JUSTIFICATION, lfr_deployment, png, text_file
+from tests.matching.conftest import make_live
+
+REASONS = "Necessary and proportionate: the objective cannot be met by less intrusive means."
+
+
+@pytest.fixture(scope="session")
+def photos() -> dict[str, bytes]:
+    from matching.face.samples import FILES, sample_photos_dir
+
+    folder = sample_photos_dir()
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
+@pytest.fixture
+def inspector_a(personas):
+    return ground.user_create(actor=personas.oversight_admin, username="ian.inspector", password=PASSWORD,
+                              role=Role.FORCE_APPROVER, force=personas.force_a, rank=Rank.INSPECTOR,
+                              first_name="Ian", last_name="Inspector")
+
+
+@dataclass
+class World:
+    personas: object
+    live: Deployment
+    urgent: Deployment
+    refused: Deployment
+    alerts: dict[str, Alert]
+    audit: object
+    start: date
+    end: date
+    as_of: object
+
+    @property
+    def forces(self):
+        return [self.personas.force_a, self.personas.force_b]
+
+
+def _alert_of(live, before: set[int]) -> list[Alert]:
+    return list(Alert.objects.filter(deployment=live.deployment).exclude(pk__in=before).order_by("pk"))
+
+
+@pytest.fixture
+def world(personas, photos, inspector_a) -> World:
+    p = personas
+    today = timezone.localdate()
+    ground.policy_setting_version_add(actor=p.oversight_admin, key="retention.alert_image_days", value=1 / 24,
+                                      reason="Test: the short South Wales retention of alert images.")
+    ground.policy_setting_version_add(actor=p.oversight_admin, key="review.post_deployment_days", value=0.05,
+                                      reason="Test: reviews due within 72 minutes of the end.")
+
+    # The live deployment: real frames, real alerts.
+    live = make_live(p, photos)
+    response = live.send_frames([photos[SAME_PERSON[1]], photos[SAME_PERSON[2]], photos[SAME_PERSON[0]]])
+    assert response.status_code == 200, response.content
+    first = _alert_of(live, set())
+    assert len(first) == 3
+    retention_run(now=timezone.now() + timedelta(minutes=90))  # the three alert images go 30 minutes late
+    response = live.send_frames([photos[SAME_PERSON[1]], photos[OTHER_PERSON]])
+    assert response.status_code == 200, response.content
+    last = _alert_of(live, {a.pk for a in first})
+    assert len(last) == 1
+    true, false, inconclusive, undecided = first + last
+    adjudication.alert_adjudicate(actor=p.operator_a, alert=true, decision="true_match")
+    adjudication.engagement_record(actor=p.operator_a, alert=true, outcome="arrested", duration_minutes=12)
+    adjudication.alert_adjudicate(actor=p.operator_a, alert=false, decision="false_alert",
+                                  note="Wrong person: different age and build.")
+    adjudication.alert_adjudicate(actor=p.operator_a, alert=inconclusive, decision="inconclusive")
+    adjudication.engagement_record(actor=p.operator_a, alert=inconclusive, outcome="spoken_to", duration_minutes=4)
+    governance.deployment_end(actor=p.operator_a, deployment=live.deployment)
+    retention_run(now=timezone.now() + timedelta(minutes=10))  # the watchlist goes on time
+
+    # An urgent authorisation nobody reviewed.
+    urgent = lfr_deployment(force=p.force_a, operator=p.operator_a, approver=p.approver_a,
+                            title="Bull Ring, urgent operation")
+    auth = governance.deployment_urgent_authorise(actor=inspector_a, deployment=urgent, reasons=REASONS)
+    governance.deployment_activate(actor=p.operator_a, deployment=urgent)
+    governance.urgent_authorisations_enforce(auth.urgent_review_due_at + timedelta(minutes=1))
+
+    # A deployment refused by an Inspector, with an unconvicted person and an under-18 on its watchlist.
+    refused = lfr_deployment(force=p.force_a, operator=p.operator_a, approver=p.approver_a, stage="draft",
+                             title="Digbeth coach station")
+    watchlist = refused.watchlist
+    common = dict(justification=JUSTIFICATION, image_source_system="Force custody system",
+                  image_date=today - timedelta(days=365 * 12), quality_check="passed")
+    governance.watchlist_entry_add(actor=p.operator_a, watchlist=watchlist, subject_reference="UNCONV-0001",
+                                   category="suspected-offence", legal_basis_codes=["PACE-S64A-CUSTODY"],
+                                   subject_kind="suspect", unconvicted=True,
+                                   image=ContentFile(png((10, 20, 30)), name="u.png"), **common)
+    child = governance.watchlist_entry_add(
+        actor=p.operator_a, watchlist=watchlist, subject_reference="MISSING-0001", category="missing-at-risk",
+        legal_basis_codes=["DPA18-SCH8-P3"], subject_kind="missing", under_18=True,
+        harm_justification="A 15-year-old missing for three days and believed to be at risk of exploitation.",
+        image=ContentFile(png((30, 20, 10)), name="c.png"), **(common | {"image_date": today - timedelta(days=30)}))
+    governance.watchlist_entry_second_approve(actor=p.approver_a, entry=child)
+    governance.watchlist_review(actor=p.operator_a, watchlist=watchlist, notes="Checked every entry again.")
+    governance.deployment_submit(actor=p.operator_a, deployment=refused)
+    governance.deployment_refuse(actor=inspector_a, deployment=refused,
+                                 reasons="Not shown to be necessary: the coach station intelligence is stale.")
+
+    # RFR and OIFR.
+    enrolment.gallery_enrol(actor=p.operator_a, force=p.force_a, data=photos[SAME_PERSON[0]],
+                            subject_reference="CUST-0001")
+    enrolment.gallery_enrol(actor=p.operator_a, force=p.force_a, data=photos[OTHER_PERSON],
+                            subject_reference="CUST-0002")
+    search = rfr.rfr_search_run(actor=p.operator_a, probe=photos[SAME_PERSON[1]], crime_reference="SM/77/26",
+                                probe_source="cctv", candidate_list_length=5)
+    rfr.rfr_candidate_mark(actor=p.operator_a, candidate=search.candidates.order_by("rank").first(),
+                           status="corroborated", note="Matches the suspect's tattoo on the CCTV.")
+    rfr.oifr_check_run(actor=p.operator_a, photo=photos[SAME_PERSON[2]], reason="refuses", subject_category="wanted",
+                       place_type="public")
+    rfr.oifr_check_run(actor=p.operator_a, photo=photos[OTHER_PERSON], reason="unable", subject_category="at_risk",
+                       place_type="home",
+                       harm_declaration="Found collapsed at home, unable to speak; significant risk of harm.")
+
+    # Force B: a DPIA whose review date has passed.
+    governance.policy_document_add(actor=p.approver_b, force=p.force_b, kind="dpia", title="LFR DPIA", version="0.9",
+                                   approved_on=today - timedelta(days=400), next_review_on=today - timedelta(days=10),
+                                   file=text_file("DPIA of North Wessex.\n"))
+
+    # The oversight body's audit of force A, and the force's response.
+    audit = audits.force_audit_open(actor=p.auditor, force=p.force_a, scope="Adjudication of alerts and deletion.",
+                                    period_start=today - timedelta(days=7), period_end=today + timedelta(days=7))
+    audits.force_audit_sample(actor=p.auditor, audit=audit, deployments=2, alerts=2, seed=20261122)
+    finding = audits.audit_finding_add(actor=p.auditor, audit=audit, severity="high",
+                                       text="An alert was never adjudicated by an officer.",
+                                       linked_kind="alert", linked_id=str(undecided.pk))
+    rec = audits.audit_recommendation_add(actor=p.auditor, audit=audit, finding=finding,
+                                          text="Adjudicate every alert before the end of each shift.",
+                                          deadline=today + timedelta(days=30))
+    audits.recommendation_respond(actor=p.admin_a, recommendation=rec, decision="accepted",
+                                  text="Accepted: the shift briefing now includes the alert queue.")
+
+    return World(personas=p, live=Deployment.objects.get(pk=live.deployment.pk),
+                 urgent=Deployment.objects.get(pk=urgent.pk), refused=Deployment.objects.get(pk=refused.pk),
+                 alerts={"true": true, "false": false, "inconclusive": inconclusive, "undecided": undecided},
+                 audit=audit, start=today - timedelta(days=7), end=today + timedelta(days=7),
+                 as_of=timezone.now() + timedelta(hours=2))
