@@ -1,0 +1,322 @@
+"""The demonstration story, told through the same services people use (so it is all audited).
+
+South Mercia Police authorises a live facial recognition deployment at a city-centre station, builds a
+watchlist from real photos, and a van's camera (a video assembled from real photos of a crowd) raises
+alerts that an officer decides on. An urgent authorisation is never reviewed and lapses; an RFR search and
+an OIFR check run against the custody gallery; the retention policy deletes what is due; the oversight body
+reads the regulator report and the public reads the published transparency report.
+
+The officers' decisions here are simulated and labelled as such.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from deployments import services as governance
+from deployments.models import Deployment, DocumentKind
+from matching import adjudication, engine, enrolment, live, rfr
+from matching.face.samples import CROWD_FILES, FILES, SamplesUnavailable, crowd_photos_dir, sample_photos_dir
+from matching.feeds import video_feed_run
+from matching.models import Alert, VideoFeed
+from matching.retention import retention_run
+from oversight import services
+from oversight.audit.checkpoints import checkpoint_make
+from oversight.demo.people import FORCES, PEOPLE
+from oversight.reports import runs as reports
+from oversight.reports.models import ReportRun, RunStatus
+from oversight.transparency import services as transparency
+from oversight.transparency.models import TransparencyReport
+from oversight.models import Force, User
+
+LIVE_TITLE = "Foregate Street station: Saturday market"
+EARLIER_TITLE = "Cathedral Square: Friday evening"
+URGENT_TITLE = "Riverside retail park: urgent search for a missing person"
+PENDING_TITLE = "Westgate shopping centre: Christmas market opening"
+THRESHOLD = 0.95
+SIMULATED = "SIMULATED DECISION (demonstration): "
+ALGORITHM = "dlib-resnet-v1"
+
+LEGAL_BASES = ["CL-PREVENT-DETECT", "DPA18-S35-5-STRICT", "DPA18-SCH8-P1"]
+
+
+# --- organisations and people -----------------------------------------------------------------------
+def organisations(say) -> tuple[User, dict[str, Force], dict[str, User]]:
+    people: dict[str, User] = {}
+    with transaction.atomic():
+        admin = _person(PEOPLE[0], forces={}, actor=None)
+        people[admin.username] = admin
+        forces = {}
+        for code, name, email in FORCES:
+            forces[code] = (Force.objects.filter(code=code).first()
+                            or services.force_create(actor=admin, code=code, name=name, contact_email=email))
+        for row in PEOPLE[1:]:
+            person = _person(row, forces=forces, actor=admin)
+            people[person.username] = person
+    say(f"Oversight body and {len(forces)} forces with {len(people)} people.")
+    return admin, forces, people
+
+
+def _person(row, *, forces, actor) -> User:
+    username, password, role, force_code, rank, first, last = row
+    return User.objects.filter(username=username).first() or services.user_create(
+        actor=actor, username=username, password=password, role=role, force=forces.get(force_code), rank=rank,
+        first_name=first, last_name=last)
+
+
+# --- governance --------------------------------------------------------------------------------------
+def documents(force: Force, approver: User) -> None:
+    today = timezone.localdate()
+    for kind in (DocumentKind.DPIA, DocumentKind.APD, DocumentKind.EQIA, DocumentKind.SOP):
+        label = DocumentKind(kind).label
+        governance.policy_document_add(
+            actor=approver, force=force, kind=kind, title=f"{force.name}: {label}", version="2.1",
+            approved_on=today - timedelta(days=40), next_review_on=today + timedelta(days=320), published=True,
+            file=ContentFile(f"{label} of {force.name} for live facial recognition.\n".encode(), name="doc.txt"))
+    governance.policy_document_add(
+        actor=approver, force=force, kind=DocumentKind.BIAS_TEST, title="Independent bias test of dlib ResNet v1",
+        version="2026-1", approved_on=today - timedelta(days=90), next_review_on=today + timedelta(days=270),
+        published=True, file=ContentFile(b"%PDF-1.4\n% independent bias-test report (demonstration)\n", name="bias.pdf"),
+        algorithm_version=ALGORITHM, threshold_min=0.934, threshold_max=0.97, no_difference_from=0.934)
+
+
+def _jpeg(image: np.ndarray, box=None, margin: float = 0.6) -> bytes:
+    if box is not None:
+        height, width = image.shape[:2]
+        x1, y1, x2, y2 = box
+        pad_x, pad_y = margin * (x2 - x1), margin * (y2 - y1)
+        image = image[max(0, int(y1 - pad_y)):min(height, int(y2 + pad_y)),
+                      max(0, int(x1 - pad_x)):min(width, int(x2 + pad_x))]
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def deployment(*, force, operator, approver, title, place, starts_in, hours, entries, expected_faces=6000):
+    starts_at = timezone.now() + starts_in
+    name, lat, lon = place
+    created = governance.deployment_create(
+        actor=operator, force=force, title=title, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours),
+        algorithm_version=ALGORITHM, threshold=THRESHOLD,
+        policing_objective="Find people wanted by the courts for violent offences, and a missing person at high risk.",
+        intelligence_case="Two wanted people and a missing woman were seen near the station on recent market days.",
+        watchlist_criteria="Wanted on a court warrant for violence; missing and at increased risk.",
+        location_name=name, latitude=lat, longitude=lon, radius_m=250,
+        location_justification="Sightings and phone data place the watchlisted people at this concourse on market days.",
+        public_notice_plan="Force website and social media two days before; signs at every entrance on the day.",
+        legal_basis_codes=LEGAL_BASES)
+    governance.assessment_save(
+        actor=operator, deployment=created, legitimate_aim="HRA-A8-2-CRIME",
+        strict_necessity="Patrols with photographs have not found these people in five weeks.",
+        alternatives_considered="Patrols, CCTV review and appeals were tried; none located them in time.",
+        expected_faces=expected_faces,
+        community_impact="Used by all communities; the equality assessment found no disproportionate effect.",
+        collateral_intrusion="Faces that do not match are discarded at once; notices at every entrance.",
+        conclusion="Necessary and proportionate for the objective, for one day only.")
+    watchlist = governance.watchlist_create(actor=operator, deployment=created)
+    for number, (image, category, kind, bases, why) in enumerate(entries, start=1):
+        governance.watchlist_entry_add(
+            actor=operator, watchlist=watchlist, subject_reference=f"SM-{created.pk:03d}-{number:03d}",
+            category=category, legal_basis_codes=bases, subject_kind=kind, justification=why,
+            image=ContentFile(image, name="face.jpg"), image_source_system="Police National Database custody image",
+            image_date=date.today() - timedelta(days=500 + 90 * number), quality_check="passed")
+    governance.watchlist_review(actor=operator, watchlist=watchlist, notes="Every entry checked against its source.")
+    return Deployment.objects.get(pk=created.pk)
+
+
+def watchlist_entries(photos: dict[str, bytes], crowd: dict[str, bytes]) -> list:
+    wanted = ("Wanted on a Crown Court warrant for wounding with intent; seen at the station on three market "
+              "days; arrest is needed to bring him before the court.")
+    missing = ("Missing for four days, at high risk of harm to herself; her phone was last used near the station; "
+               "finding her quickly protects her life.")
+    entries = [(photos["obama.jpg"], "wanted-by-court", "wanted", ["PACE-S64A-CUSTODY", "COURT-WARRANT"], wanted)]
+    if crowd:
+        pipeline = engine.pipeline()
+        image = pipeline.decode(crowd["sample1.jpg"])
+        face = max(pipeline.detect(image), key=lambda f: f.box[0])  # the woman on the right of the photo
+        entries.append((_jpeg(image, face.box), "missing-at-risk", "missing", ["DPA18-SCH8-P3", "MOPI-RRD"], missing))
+    return entries
+
+
+# --- the camera --------------------------------------------------------------------------------------
+def feed_video(frames: list[bytes], path: Path, *, fps: float = 2.0, size=(1280, 720)) -> Path:
+    """A video the van's camera 'records': each photo letterboxed to 720p and held for half a second."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    for data in frames:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        scale = min(size[0] / image.shape[1], size[1] / image.shape[0])
+        resized = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)),
+                             interpolation=cv2.INTER_AREA)
+        canvas = np.zeros((size[1], size[0], 3), np.uint8)
+        top, left = (size[1] - resized.shape[0]) // 2, (size[0] - resized.shape[1]) // 2
+        canvas[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
+        writer.write(canvas)
+    writer.release()
+    return path
+
+
+def camera_feed(say, deployment_, device, operator, frames: list[bytes]) -> VideoFeed:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = feed_video(frames, Path(tmp) / "van-3-camera-1.avi")
+        feed = VideoFeed(deployment=deployment_, device=device, started_by=operator)
+        feed.file.save("van-3-camera-1.avi", ContentFile(path.read_bytes()), save=False)
+        feed.save()
+
+    def progress(done, total):
+        say(f"    camera feed: frame {done}/{total}")
+
+    return video_feed_run(feed, progress=progress if len(frames) <= 12 else None)
+
+
+# --- the story ---------------------------------------------------------------------------------------
+def play(*, say, people_only: bool = False) -> dict:
+    admin, forces, people = organisations(say)
+    links = [("Public transparency site", "/"), ("Legal-basis register", "/legal-bases/")]
+    if people_only:
+        checkpoint_make(only_if_grown=True)
+        return {"links": links}
+    if Deployment.objects.filter(title=LIVE_TITLE).exists():
+        say("The story was told before; keeping what exists.")
+        return {"links": links + _links()}
+    south, north = forces["south-mercia"], forces["north-wessex"]
+    operator, approver, inspector = people["sm.operator"], people["sm.approver"], people["sm.inspector"]
+
+    photos = {name: (sample_photos_dir() / name).read_bytes() for name in FILES}
+    try:
+        crowd = {name: (crowd_photos_dir() / name).read_bytes() for name in CROWD_FILES}
+    except SamplesUnavailable as exc:
+        say(f"(crowd photos unavailable: {exc}; the camera sees fewer strangers)")
+        crowd = {}
+
+    say("Policy documents: DPIA, appropriate policy document, equality assessment, SOP and a bias test for both forces.")
+    documents(south, approver)
+    documents(north, people["nw.approver"])
+
+    say("Custody gallery of South Mercia: two custody images.")
+    enrolment.gallery_enrol(actor=operator, force=south, data=photos["obama.jpg"], subject_reference="PND-7731-A")
+    enrolment.gallery_enrol(actor=operator, force=south, data=photos["biden.jpg"], subject_reference="PND-2214-C")
+
+    entries = watchlist_entries(photos, crowd)
+    say(f"LFR deployment '{LIVE_TITLE}' with a watchlist of {len(entries)} people from real photos.")
+    main = deployment(force=south, operator=operator, approver=approver, title=LIVE_TITLE,
+                      place=("Foregate Street station concourse, Worcester", 52.1953, -2.2213),
+                      starts_in=timedelta(minutes=-5), hours=8, entries=entries)
+    governance.deployment_submit(actor=operator, deployment=main)
+    governance.deployment_authorise(actor=approver, deployment=main, reasons=(
+        "The objective is specific, the watchlist is small and justified entry by entry, the place is where the "
+        "intelligence puts them, and the expected false alerts are acceptable for one day."))
+    governance.deployment_activate(actor=operator, deployment=main)
+    report = enrolment.watchlist_enrol(actor=operator, deployment=main)
+    say(f"  authorised by Superintendent {approver.last_name}, active, {len(report.enrolled)} templates enrolled.")
+    device, _token = live.device_create(actor=operator, deployment=main, name="LFR van 03, camera 1")
+
+    stream = [crowd.get("sample2.jpg"), photos["obama2.jpg"], crowd.get("sample4.jpg"), crowd.get("sample3.jpg"),
+              photos["biden.jpg"], crowd.get("sample5.jpg"), photos["obama3.jpg"], crowd.get("sample6.jpg")]
+    say("The van's camera: a video of passers-by (real photos of a crowd) goes through live matching.")
+    feed = camera_feed(say, main, device, operator, [frame for frame in stream if frame])
+    say(f"  {feed.frames_done} frames, {feed.faces} faces compared, {feed.alerts} alerts; every other face discarded.")
+
+    alerts = list(Alert.objects.filter(deployment=main).select_related("entry__category").order_by("id"))
+    for alert in alerts[:-1]:  # the last one waits for a person on the live page
+        adjudication.alert_adjudicate(actor=operator, alert=alert, decision="true_match",
+                                      note=SIMULATED + "officer compared the face with the watchlist image")
+        missing = alert.entry.category.code == "missing-at-risk"
+        adjudication.engagement_record(actor=operator, alert=alert, outcome="safeguarded" if missing else "arrested",
+                                       duration_minutes=25 if missing else 14)
+    say(f"  The operator decided on {max(0, len(alerts) - 1)} alerts (simulated decisions, labelled as such); "
+        "the last one waits for you on the live page.")
+
+    say(f"Earlier deployment '{EARLIER_TITLE}': ended, then the retention policy deletes its watchlist.")
+    earlier = deployment(force=south, operator=operator, approver=approver, title=EARLIER_TITLE,
+                         place=("Cathedral Square, Worcester", 52.1891, -2.2209), starts_in=timedelta(minutes=-30),
+                         hours=2, entries=entries[:1], expected_faces=2500)
+    governance.deployment_submit(actor=operator, deployment=earlier)
+    governance.deployment_authorise(actor=approver, deployment=earlier, reasons=(
+        "Short evening deployment with a single wanted person on the watchlist; notices are up."))
+    governance.deployment_activate(actor=operator, deployment=earlier)
+    enrolment.watchlist_enrol(actor=operator, deployment=earlier)
+    earlier_device, _ = live.device_create(actor=operator, deployment=earlier, name="LFR van 07, camera 2")
+    live.frames_ingest(device=earlier_device, frames=[frame for frame in (crowd.get("sample1.jpg"),
+                                                                             photos["biden.jpg"]) if frame])
+    governance.deployment_end(actor=operator, deployment=earlier)
+    deleted = retention_run()
+    say(f"  retention run: {deleted.watchlist_entries} watchlist templates and images deleted, each audited.")
+
+    say(f"Urgent authorisation '{URGENT_TITLE}' by an Inspector, never reviewed by a Superintendent.")
+    urgent = deployment(force=south, operator=operator, approver=inspector, title=URGENT_TITLE,
+                        place=("Riverside retail park, Worcester", 52.2010, -2.2290), starts_in=timedelta(minutes=-2),
+                        hours=4, entries=entries[1:] or entries[:1], expected_faces=1500)
+    governance.deployment_urgent_authorise(actor=inspector, deployment=urgent, reasons=(
+        "A missing woman at high risk was seen here an hour ago; no Superintendent can be reached in time."))
+    lapsed = governance.urgent_authorisations_enforce(now=timezone.now() + timedelta(hours=25))
+    say(f"  the review deadline passed: {len(lapsed)} deployment stopped, recorded as an exception.")
+
+    say(f"North Wessex: '{PENDING_TITLE}' awaits its Superintendent's authorisation.")
+    deployment(force=north, operator=people["nw.operator"], approver=people["nw.approver"], title=PENDING_TITLE,
+               place=("Westgate shopping centre, Northbury", 51.0632, -1.3080), starts_in=timedelta(hours=20), hours=6,
+               entries=[(photos["obama.jpg"], "wanted-by-court", "wanted", ["PACE-S64A-CUSTODY", "COURT-WARRANT"],
+                         "Wanted on a warrant for robbery; intelligence places him at the centre on its busiest day.")],
+               expected_faces=60000)
+    pending = Deployment.objects.get(title=PENDING_TITLE)
+    governance.deployment_submit(actor=people["nw.operator"], deployment=pending)
+
+    say("RFR: an investigator searches a doorbell image against the custody gallery.")
+    search = rfr.rfr_search_run(actor=operator, probe=photos["obama2.jpg"], crime_reference="SM/41871/26",
+                                probe_source="doorbell", candidate_list_length=5)
+    if search.candidates.exists():
+        rfr.rfr_candidate_mark(actor=operator, candidate=search.candidates.first(), status="corroborated",
+                               note=SIMULATED + "matches the suspect's clothing on the doorbell video and his address")
+    say(f"  {search.candidates.count()} candidate(s); the first corroborated (simulated).")
+    check = rfr.oifr_check_run(actor=operator, photo=photos["obama3.jpg"], reason="refuses",
+                               subject_category="wanted", place_type="public")
+    say(f"OIFR: an officer's phone check {'found a custody record' if check.matched_id else 'found no match'}; "
+        "the photo was not kept.")
+
+    checkpoint = checkpoint_make()
+    say(f"Audit log signed: {checkpoint.tree_size} entries, checkpoint key {checkpoint.key_id}.")
+
+    today = timezone.localdate()
+    say("The oversight body builds the regulator report for both forces, this year to date (HTML and PDF).")
+    run = reports.report_run_start(actor=people["oversight.auditor"], forces=[], all_forces=True,
+                                   period_start=today.replace(month=1, day=1), period_end=today)
+    run.refresh_from_db()
+    if run.status == RunStatus.QUEUED:  # no worker took it (the story runs outside a worker): build it here
+        run = reports.report_run_execute(run.pk)
+    say(f"  {run.get_status_display().lower()}: {run.pages} pages, built from the checkpoint of size "
+        f"{run.checkpoint.tree_size if run.checkpoint else '-'}.")
+
+    say("South Mercia prepares its transparency report for this month; the oversight body publishes it.")
+    draft = transparency.transparency_report_prepare(actor=people["sm.admin"], force=south,
+                                                     period_start=today.replace(day=1), period_end=today)
+    published = transparency.transparency_report_publish(actor=admin, report=draft)
+    say(f"  published as version {published.version}: web page, PDF, CSV and JSON on the public site.")
+    return {"links": links + _links()}
+
+
+def _links() -> list[tuple[str, str]]:
+    main = Deployment.objects.filter(title=LIVE_TITLE).first()
+    pending = Deployment.objects.filter(title=PENDING_TITLE).first()
+    links = []
+    if main:
+        links += [("Operator: live alerts (sm.operator)", f"/deployments/{main.pk}/live/"),
+                  ("Approver's view of the deployment", f"/deployments/{main.pk}/")]
+    if pending:
+        links.append(("North Wessex approver: awaiting authorisation", f"/deployments/{pending.pk}/"))
+    run = ReportRun.objects.filter(status=RunStatus.DONE).order_by("-pk").first()
+    if run:
+        links.append(("Auditor: the regulator report (oversight.auditor)", f"/oversight/reports/{run.pk}/"))
+    links.append(("Auditor: the cross-force dashboard", "/oversight/"))
+    report = TransparencyReport.objects.filter(status="published").order_by("-pk").first()
+    if report:
+        links.append(("Public: the published transparency report", f"/transparency/reports/{report.pk}/"))
+    links += [("Audit log", "/audit/"), ("API", "/api/docs/")]
+    return links

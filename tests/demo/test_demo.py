@@ -1,0 +1,44 @@
+"""`manage.py demo` tells the whole story through the real services, and can be run twice."""
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+
+from deployments.models import Deployment
+from matching.models import Alert, Deletion, OifrCheck, RfrSearch
+from oversight.audit.verify import verify_log
+from oversight.models import Force, Role, User
+from oversight.reports.models import ReportRun
+from oversight.transparency.models import TransparencyReport
+
+
+def test_the_demo_tells_the_story_and_prints_where_to_look(db):
+    out = StringIO()
+    call_command("demo", stdout=out)
+    printed = out.getvalue()
+    assert Force.objects.count() == 2
+    assert {u.role for u in User.objects.all()} == set(Role.values)
+    assert "sm.approver" in printed and "sm-approver-demo" in printed and "/live/" in printed
+
+    live = Deployment.objects.get(title__startswith="Foregate Street")
+    assert live.status == "active"
+    alerts = Alert.objects.filter(deployment=live)
+    assert alerts.count() >= 2 and alerts.filter(adjudication__isnull=True).count() == 1
+    assert Deployment.objects.filter(status="stopped").count() == 1  # the lapsed urgent authorisation
+    assert Deployment.objects.filter(status="submitted", force__code="north-wessex").count() == 1
+    assert Deletion.objects.filter(kind="watchlist_template").exists()
+    assert RfrSearch.objects.count() == 1 and OifrCheck.objects.count() == 1
+    assert verify_log().ok
+    run = ReportRun.objects.get()
+    assert run.status == "done" and run.all_forces and run.pages > 0 and run.summary["verified"] is True
+    published = TransparencyReport.objects.get(force__code="south-mercia")
+    assert published.status == "published"
+    assert f"/oversight/reports/{run.pk}/" in printed and f"/transparency/reports/{published.pk}/" in printed
+
+    again = StringIO()
+    call_command("demo", stdout=again)
+    assert "told before" in again.getvalue() and Deployment.objects.filter(title=live.title).count() == 1
+
+    client = Client()
+    assert client.login(username="sm.operator", password="sm-operator-demo")
+    assert b"South Mercia Police" in client.get("/").content
