@@ -1,0 +1,321 @@
+"""RFR gallery search: HNSW (`matching.search.gallery_top`) against exact search, at 100k and 1M templates.
+
+    .venv/bin/python bench/gallery.py [--n 100000|1000000] [--ef 40,100,200,400] [--json]
+    experiments: [--m M] [--ef-construction EF] [--reuse-index] [--per-force-index]
+
+For each gallery size: loads clustered synthetic templates into `matching_custodyimage` of the scratch
+database (binary COPY, once per size; about 10% of rows belong to a second force, so the force filter
+matters and HNSW iterative scans are exercised), drops and rebuilds `custody_embedding_hnsw` from the
+model's own index definition with maintenance_work_mem = 2GB and max_parallel_maintenance_workers = 1
+(timed), then searches with probes that are new photos of people in the gallery:
+  - truth: numpy top-10 over the same vectors of the searched force;
+  - exact: gallery_top(..., exact=True) (checked against numpy), p50/p95;
+  - HNSW: gallery_top at ef_search 40/100/200/400 (200 is the function's default), recall@10 and p50/p95.
+Last line: RATIOS; with --json a list of {n, recall_at_10, hnsw_p95_ms, exact_p95_ms, speedup_p95, build_s,
+...} (the headline at ef_search 200, plus the trade-off curve and the small force).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # keep the numpy truth off the database's core
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from bench import _common as common  # noqa: E402
+from bench.synthetic import clustered_templates, probes_of  # noqa: E402
+
+SEED = 20261102
+OTHER_FORCE_SHARE = 0.10
+MISSING_SHARE = 0.05
+KINDS = ["custody", "missing"]
+DEFAULT_EF = 200  # gallery_top's default
+THRESHOLD = 0.934  # dlib model's calibrated cosine at a 0.1% false-match rate (matching migration 0002)
+K = 10
+TARGET_RECALL, TARGET_SPEEDUP, TARGET_N = 0.99, 10.0, 1_000_000
+
+
+def gallery_rows(n: int):
+    templates, owners = clustered_templates(n, seed=SEED)
+    rng = np.random.default_rng(SEED + 1)
+    other = rng.random(n) < OTHER_FORCE_SHARE
+    missing = rng.random(n) < MISSING_SHARE
+    return templates, owners, other, missing
+
+
+def load(out, n: int, main_force, other_force, face_model, templates, other, missing) -> np.ndarray:
+    """Row ids of the n gallery rows (index i = template i), loading them unless already there."""
+    from django.db import connection
+
+    from matching.models import CustodyImage
+
+    key = f"gallery:{SEED}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id), count(*) FROM matching_custodyimage")
+        low, high, count = cursor.fetchone()
+        if common.meta_get(key) == str(n) and count == n and high - low + 1 == n:
+            out.say(f"  reusing {n:,} gallery rows")
+            return np.arange(low, high + 1)
+        started = time.perf_counter()
+        cursor.execute("DROP INDEX IF EXISTS custody_embedding_hnsw")  # a COPY into an HNSW index crawls
+        cursor.execute("TRUNCATE matching_custodyimage RESTART IDENTITY CASCADE")
+    fixed = dict(face_model_id=face_model.pk, source_system="PND", unconvicted=False, deletion_granted=False)
+    main_id, other_id = main_force.pk, other_force.pk
+    rows = ({"force_id": other_id if other[i] else main_id, "kind": "missing" if missing[i] else "custody",
+             "subject_reference": f"G{i:07d}", "embedding": templates[i]} for i in range(n))
+    common.copy_rows(CustodyImage, rows, total=n, fixed=fixed, desc="gallery rows")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE matching_custodyimage")
+        cursor.execute("SELECT min(id), max(id), count(*) FROM matching_custodyimage")
+        low, high, count = cursor.fetchone()
+        cursor.execute("SELECT subject_reference FROM matching_custodyimage WHERE id IN (%s, %s) ORDER BY id",
+                       [low, high])
+        ends = [r[0] for r in cursor.fetchall()]
+    if count != n or high - low + 1 != n or ends != ["G0000000", f"G{n - 1:07d}"]:
+        raise SystemExit(f"unexpected ids after COPY: {low}..{high}, {count} rows, ends {ends}")
+    common.meta_set(key, str(n))
+    out.say(f"  loaded {n:,} gallery rows with binary COPY in {time.perf_counter() - started:.1f} s")
+    return np.arange(low, high + 1)
+
+
+def index_exists() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('custody_embedding_hnsw') IS NOT NULL")
+        return cursor.fetchone()[0]
+
+
+def build_index(out, params: tuple[int, int] | None = None) -> tuple[float, list[str]]:
+    """Drop and rebuild custody_embedding_hnsw exactly as the model defines it (or, for an experiment, with
+    other m and ef_construction); returns (seconds, notices)."""
+    from django.db import connection
+
+    from matching.models import CustodyImage
+
+    index = next(i for i in CustodyImage._meta.indexes if i.name == "custody_embedding_hnsw")
+    with connection.schema_editor() as editor:
+        create = str(index.create_sql(CustodyImage, editor))
+    if params is not None:
+        m, ef_construction = params
+        create = re.sub(r"WITH \(.*\)", f"WITH (m = {m}, ef_construction = {ef_construction})", create)
+    notices: list[str] = []
+    handler = lambda diag: notices.append(diag.message_primary)  # noqa: E731
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS custody_embedding_hnsw")
+        connection.connection.add_notice_handler(handler)  # e.g. "hnsw graph no longer fits into maintenance_work_mem"
+        cursor.execute("SET maintenance_work_mem = '2GB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 1")
+        out.say(f"  building: {create}")
+        started = time.perf_counter()
+        cursor.execute(create)
+        seconds = time.perf_counter() - started
+        cursor.execute("RESET maintenance_work_mem")
+        cursor.execute("RESET max_parallel_maintenance_workers")
+        cursor.execute("SELECT pg_relation_size('custody_embedding_hnsw'), pg_relation_size('matching_custodyimage')")
+        index_bytes, table_bytes = cursor.fetchone()
+    connection.connection.remove_notice_handler(handler)
+    out.say(f"  index build {seconds:.1f} s (index {index_bytes / 2**20:.0f} MB, table {table_bytes / 2**20:.0f} MB)"
+            + (f"; notices: {notices}" if notices else ""))
+    return seconds, notices
+
+
+def truth_top(matrix: np.ndarray, ids: np.ndarray, probes: np.ndarray) -> tuple[list[set[int]], list[set[int]], float]:
+    """numpy top-10 ids per probe; those of them at or above the operating threshold (the candidates an
+    operator would be shown); and the mean similarity gap between the 10th and 11th neighbour."""
+    top10, strong, gaps = [], [], []
+    for start in range(0, len(probes), 16):
+        scores = matrix @ probes[start:start + 16].T
+        for column in scores.T:
+            top = np.argpartition(-column, K + 1)[:K + 1]
+            top = top[np.argsort(-column[top])]
+            top10.append(set(ids[top[:K]].tolist()))
+            strong.append({int(ids[i]) for i in top[:K] if column[i] >= THRESHOLD})
+            gaps.append(column[top[K - 1]] - column[top[K]])
+    return top10, strong, float(np.median(gaps))
+
+
+def search_all(force_id: int, probes: np.ndarray, *, ef: int | None) -> tuple[list[float], list[set[int]]]:
+    from matching.search import gallery_top
+
+    samples, answers = [], []
+    for probe in probes:
+        if ef is None:
+            ms, hits = common.timed_ms(gallery_top, force_id, probe, kinds=KINDS, limit=K, exact=True)
+        else:
+            ms, hits = common.timed_ms(gallery_top, force_id, probe, kinds=KINDS, limit=K, ef_search=ef)
+        samples.append(ms)
+        answers.append({h.object_id for h in hits})
+    return samples, answers
+
+
+def recall(answers: list[set[int]], truth: list[set[int]]) -> float:
+    return float(np.mean([len(a & t) / K for a, t in zip(answers, truth)]))
+
+
+def strong_recall(answers: list[set[int]], strong: list[set[int]]) -> float:
+    """Share of the true top-10 candidates at or above the threshold that the search returned."""
+    found = sum(len(a & s) for a, s in zip(answers, strong))
+    total = sum(len(s) for s in strong)
+    return found / total if total else 1.0
+
+
+def run_size(out, n: int, efs: list[int], main_force, other_force, face_model, reuse_index: bool = False,
+             params: tuple[int, int] | None = None, per_force_study: bool = False) -> dict:
+    from matching.search import gallery_top
+
+    out.say(f"\nGallery of {n:,} templates ({1 - OTHER_FORCE_SHARE:.0%} force {main_force.code}, "
+            f"{OTHER_FORCE_SHARE:.0%} force {other_force.code}; {MISSING_SHARE:.0%} missing-person images)")
+    with common.stage(out, "synthetic templates"):
+        templates, owners, other, missing = gallery_rows(n)
+    ids = load(out, n, main_force, other_force, face_model, templates, other, missing)
+    if reuse_index and index_exists():
+        build_s, notices = None, []
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'custody_embedding_hnsw'")
+            definition = cursor.fetchone()[0]
+        out.say(f"  reusing the existing index (--reuse-index: build not timed; it may come from an experiment): "
+                f"{definition}")
+    else:
+        build_s, notices = build_index(out, params)
+    searches = {}
+    for label, force, mask in (("main", main_force, ~other), ("other", other_force, other)):
+        probes = probes_of(templates[mask], owners[mask], 200, seed=SEED + n + (label == "other"))
+        truth, strong, gap = truth_top(templates[mask], ids[mask], probes)
+        searches[label] = (force, probes, truth, strong)
+        if label == "main":
+            out.say(f"  truth (numpy): median similarity gap between 10th and 11th neighbour {gap:.4f}; "
+                    f"{sum(map(len, strong)) / len(strong):.2f} of the top 10 at or above {THRESHOLD} per probe")
+    force, probes, truth, strong = searches["main"]
+    for probe in probes[:10]:  # warm the page cache
+        gallery_top(force.pk, probe, kinds=KINDS, limit=K, ef_search=DEFAULT_EF)
+    exact_count = 20 if n >= 500_000 else 50
+    gallery_top(force.pk, probes[0], kinds=KINDS, limit=K, exact=True)
+    exact_ms, exact_answers = search_all(force.pk, probes[:exact_count], ef=None)
+    exact_recall = recall(exact_answers, truth[:exact_count])
+    out.say(f"  exact (enable_indexscan off), {exact_count} probes: p50 {common.p50(exact_ms):.1f} ms "
+            f"p95 {common.p95(exact_ms):.1f} ms; agrees with numpy top-10: {exact_recall:.4f}")
+    curve = []
+    for ef in efs:
+        ms, answers = search_all(force.pk, probes, ef=ef)
+        point = {"ef_search": ef, "recall_at_10": round(recall(answers, truth), 4),
+                 "recall_above_threshold": round(strong_recall(answers, strong), 4),
+                 "hnsw_p50_ms": round(common.p50(ms), 2), "hnsw_p95_ms": round(common.p95(ms), 2),
+                 "speedup_p95": round(common.p95(exact_ms) / common.p95(ms), 1)}
+        curve.append(point)
+        out.say(f"  HNSW ef_search={ef:<4} {len(probes)} probes: recall@10 {point['recall_at_10']:.4f}  "
+                f"(above {THRESHOLD}: {point['recall_above_threshold']:.4f})  "
+                f"p50 {point['hnsw_p50_ms']:7.2f} ms  p95 {point['hnsw_p95_ms']:7.2f} ms  "
+                f"speed-up (p95) {point['speedup_p95']:6.1f}x")
+    small_force, small_probes, small_truth, small_strong = searches["other"]
+    small = []
+    for ef in (40, DEFAULT_EF):
+        ms, answers = search_all(small_force.pk, small_probes, ef=ef)
+        small.append({"ef_search": ef, "recall_at_10": round(recall(answers, small_truth), 4),
+                      "recall_above_threshold": round(strong_recall(answers, small_strong), 4),
+                      "hnsw_p95_ms": round(common.p95(ms), 2)})
+        out.say(f"  small force ({OTHER_FORCE_SHARE:.0%} of rows), ef_search={ef}: recall@10 "
+                f"{small[-1]['recall_at_10']:.4f} (above {THRESHOLD}: {small[-1]['recall_above_threshold']:.4f})  "
+                f"p95 {small[-1]['hnsw_p95_ms']:.2f} ms")
+    per_force = per_force_index(out, small_force, small_probes, small_truth, small_strong) if per_force_study else None
+    headline = next((p for p in curve if p["ef_search"] == DEFAULT_EF), curve[-1])
+    return {
+        "n": n, "recall_at_10": headline["recall_at_10"],
+        "recall_above_threshold": headline["recall_above_threshold"], "hnsw_p95_ms": headline["hnsw_p95_ms"],
+        "exact_p95_ms": round(common.p95(exact_ms), 2), "speedup_p95": headline["speedup_p95"],
+        "build_s": None if build_s is None else round(build_s, 1), "ef_search": headline["ef_search"],
+        "hnsw_p50_ms": headline["hnsw_p50_ms"], "exact_p50_ms": round(common.p50(exact_ms), 2),
+        "exact_agrees_with_numpy": round(exact_recall, 4), "build_notices": notices,
+        "tradeoff": curve, "small_force": small, **({"small_force_own_index": per_force} if per_force else {}),
+    }
+
+
+def per_force_index(out, force, probes, truth, strong) -> dict:
+    """Experiment: a partial HNSW index holding only the small force's rows (as per-force partial indexes or
+    partitions would give every force), searched with the same gallery_top; dropped afterwards."""
+    from django.db import connection
+
+    name = f"bench_custody_hnsw_force_{force.pk}"
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '2GB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 1")
+        started = time.perf_counter()
+        cursor.execute(f"CREATE INDEX {name} ON matching_custodyimage USING hnsw (embedding vector_ip_ops) "
+                       f"WITH (m = 16, ef_construction = 64) WHERE force_id = {int(force.pk)}")
+        seconds = time.perf_counter() - started
+        cursor.execute("RESET maintenance_work_mem")
+        cursor.execute("RESET max_parallel_maintenance_workers")
+    result = {"build_s": round(seconds, 1), "points": []}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN SELECT id FROM matching_custodyimage WHERE force_id = %s AND kind = ANY(%s) "
+                           "AND NOT deletion_granted ORDER BY embedding <#> %s::vector LIMIT 10",
+                           [force.pk, KINDS, "[" + ",".join(["0.088"] * 128) + "]"])
+            used = any(name in row[0] for row in cursor.fetchall())
+        result["index_used"] = used
+        for ef in (40, DEFAULT_EF):
+            ms, answers = search_all(force.pk, probes, ef=ef)
+            result["points"].append({"ef_search": ef, "recall_at_10": round(recall(answers, truth), 4),
+                                     "recall_above_threshold": round(strong_recall(answers, strong), 4),
+                                     "hnsw_p95_ms": round(common.p95(ms), 2)})
+            out.say(f"  small force, own partial index ({seconds:.0f} s to build, used: {used}), ef_search={ef}: "
+                    f"recall@10 {result['points'][-1]['recall_at_10']:.4f}  p95 {result['points'][-1]['hnsw_p95_ms']:.2f} ms")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=lambda s: int(s.replace("_", "")), action="append",
+                        help="gallery size (repeatable); default 100000 then 1000000")
+    parser.add_argument("--ef", default="40,100,200,400", help="ef_search values for the trade-off curve")
+    parser.add_argument("--json", action="store_true", help="print one JSON document (list of results) on stdout")
+    parser.add_argument("--m", type=int, help="experiment: build with this m instead of the model's")
+    parser.add_argument("--ef-construction", type=int, help="experiment: build with this ef_construction")
+    parser.add_argument("--per-force-index", action="store_true",
+                        help="experiment: also search the small force through a partial HNSW index of its own rows")
+    parser.add_argument("--reuse-index", action="store_true",
+                        help="keep an existing index instead of rebuilding it (for ef_search studies; build not timed)")
+    args = parser.parse_args(argv)
+    sizes = args.n or [100_000, 1_000_000]
+    efs = [int(e) for e in args.ef.split(",")]
+    if DEFAULT_EF not in efs:
+        efs.append(DEFAULT_EF)
+    started = time.perf_counter()
+    out = common.start("gallery", args.json)
+    main_force = common.bench_force("bench-gallery-main", "Benchmark gallery force")
+    other_force = common.bench_force("bench-gallery-other", "Benchmark other force")
+    face_model = common.bench_face_model()
+    params = None
+    if args.m or args.ef_construction:
+        params = (args.m or 16, args.ef_construction or 64)
+        out.say(f"EXPERIMENT: index built with m={params[0]}, ef_construction={params[1]} (not the model's)")
+    results = [run_size(out, n, efs, main_force, other_force, face_model, args.reuse_index, params, args.per_force_index)
+               for n in sizes]
+    if params:
+        for r in results:
+            r["index_params"] = {"m": params[0], "ef_construction": params[1]}
+    for r in results:
+        if r["n"] == TARGET_N:
+            met = r["recall_at_10"] >= TARGET_RECALL and r["speedup_p95"] >= TARGET_SPEEDUP
+            out.say(f"target at {TARGET_N:,} (recall@10 >= {TARGET_RECALL}, >= {TARGET_SPEEDUP:.0f}x faster than "
+                    f"exact at p95): {'met' if met else 'missed'}")
+    out.say(f"total {time.perf_counter() - started:.0f} s")
+    ratios = " ".join(f"n={r['n']}:speedup_p95={r['speedup_p95']}x,recall@10={r['recall_at_10']},"
+                      f"build={r['build_s']}s" for r in results)
+    out.finish(f"RATIOS (exact p95 / HNSW p95 at ef_search {DEFAULT_EF}) {ratios}", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
