@@ -42,6 +42,20 @@ def _describe(data: bytes) -> str:
     return "not an image this service recognises"
 
 
+def _incomplete(kind: str, data: bytes) -> bool:
+    """True when the file stops before its end marker: an upload cut short.
+
+    Pillow's own check can be switched off process-wide (WeasyPrint sets `LOAD_TRUNCATED_IMAGES` when it
+    is imported, and then fills the missing part with grey), so the structure is checked here. In a JPEG the
+    end-of-image marker follows the last start-of-scan (entropy-coded data byte-stuffs 0xFF, so the marker
+    cannot occur by chance); a PNG ends with its IEND chunk.
+    """
+    if kind == "JPEG":
+        last_scan = data.rfind(b"\xff\xda")
+        return last_scan < 0 or data.find(b"\xff\xd9", last_scan) < 0
+    return b"IEND" not in data[-64:]
+
+
 def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode JPEG or PNG bytes to an RGB uint8 array (H, W, 3), upright per its EXIF orientation."""
     if not data:
@@ -67,6 +81,9 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         raise ImageTooLarge(_too_large_message((width, height), max_pixels))
     if width == 0 or height == 0:
         raise CorruptImage(f"The {kind} file declares an empty image ({width}x{height}).")
+    if _incomplete(kind, data):
+        raise CorruptImage(f"The {kind} file is incomplete: it stops before the end of the image "
+                           "(was the upload cut short?).")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

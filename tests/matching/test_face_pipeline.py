@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from matching.face.errors import ImageRejected, QualityRejected
 from matching.face.pipeline import FacePipeline
@@ -121,9 +121,16 @@ def test_model_info_names_the_models_and_their_licences(pipeline):
 # What it refuses when decoding
 
 
-def test_it_refuses_a_truncated_jpeg_as_corrupt(pipeline, samples):
-    data = (samples / "obama.jpg").read_bytes()
-    assert rejection(pipeline, data[: len(data) // 2]).code == "corrupt"
+@pytest.mark.parametrize("tolerant_pillow", [False, True], ids=["pillow-strict", "after-weasyprint-import"])
+def test_it_refuses_a_truncated_jpeg_or_png_as_corrupt(pipeline, samples, tolerant_pillow, monkeypatch):
+    # Importing WeasyPrint (reports) switches Pillow to filling truncated images with grey, process-wide.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", tolerant_pillow)
+    jpeg = (samples / "obama.jpg").read_bytes()
+    refused = rejection(pipeline, jpeg[: len(jpeg) // 2])
+    assert refused.code == "corrupt" and "JPEG" in str(refused)
+    png = (samples / "32bit.png").read_bytes()
+    assert rejection(pipeline, png[: len(png) * 3 // 4]).code == "corrupt"
+    assert pipeline.decode(jpeg).shape[2] == 3 and pipeline.decode(png).shape[2] == 3  # whole files still decode
 
 
 def test_it_refuses_garbage_behind_a_jpeg_signature_as_corrupt(pipeline):
