@@ -311,7 +311,7 @@ def main(argv=None) -> int:
     breakdown = Breakdown()
     targets = [(live, "matching_permitted", "matching_permitted (authorisation, model check)"),
                (pipeline, "decode", "decode (as bare)"), (pipeline, "faces", "detect+align+embed (as bare)"),
-               (live, "_crop_jpeg", "_crop_jpeg (JPEG crop of every face)"),
+               (live, "_crop_jpeg", "_crop_jpeg (JPEG crop of each alerting face)"),
                (live, "watchlist_best", "watchlist_best (exact search)"),
                (live, "audit_record", "audit_record (per alert)"),
                (live, "_count", "_count (faces-processed upsert)"),

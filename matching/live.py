@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -71,8 +72,10 @@ def device_for_token(token: str) -> Device | None:
             .filter(token_sha256=digest, revoked_at__isnull=True).first())
 
 
-def matching_permitted(deployment, *, at: datetime, position: tuple[float, float] | None = None) -> None:
-    """Raise MatchingRefused unless the deployment is authorised, active, inside its window and place."""
+def matching_permitted(deployment, *, at: datetime, position: tuple[float, float] | None = None):
+    """Raise MatchingRefused unless the deployment is authorised, active, inside its window and place.
+
+    Returns the face model this process runs (checked against the deployment's authorised algorithm)."""
     # Always the state in the database: a feed that runs for minutes must stop when the deployment ends.
     deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "algorithm_version",
                                        "latitude", "longitude", "radius_m", "polygon"])
@@ -91,6 +94,7 @@ def matching_permitted(deployment, *, at: datetime, position: tuple[float, float
         raise MatchingRefused("algorithm_mismatch",
                               f"deployment {deployment.pk} was authorised for {deployment.algorithm_version}, "
                               f"but this matcher runs {model.algorithm}")
+    return model
 
 
 @dataclass
@@ -130,10 +134,13 @@ def _count(deployment_id: int, minute: datetime, faces: int, alerts: int) -> Non
         )
 
 
-def _match(device: Device, embeddings: np.ndarray, crops: list[bytes | None], captured_at: datetime) -> list[int | None]:
-    """Search every embedding exactly; raise alerts at or above the threshold; count all of them."""
+def _match(device: Device, model, embeddings: np.ndarray, crop_of: Callable[[int], bytes | None],
+           captured_at: datetime) -> list[int | None]:
+    """Search every embedding exactly; raise alerts at or above the threshold; count all of them.
+
+    `crop_of(i)` gives face i's crop; it is asked only for faces that alert, so no other face is ever encoded.
+    """
     deployment = device.deployment
-    model = engine.face_model_current()
     hits = watchlist_best(deployment.pk, embeddings)
     alert_ids: list[int | None] = [None] * len(embeddings)
     with transaction.atomic():
@@ -143,8 +150,9 @@ def _match(device: Device, embeddings: np.ndarray, crops: list[bytes | None], ca
             alert = Alert(deployment=deployment, entry_id=hit.object_id, device=device, face_model=model,
                           similarity=round(hit.similarity, 6), threshold=deployment.threshold,
                           captured_at=captured_at, embedding=embeddings[i])
-            if crops[i]:
-                alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crops[i]), save=False)
+            crop = crop_of(i)
+            if crop:
+                alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
             alert.save()
             audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
                          new={"deployment": deployment.pk, "entry": hit.object_id, "similarity": alert.similarity,
@@ -160,12 +168,12 @@ def frames_ingest(*, device: Device, frames: list[bytes], captured_at: datetime 
                   position: tuple[float, float] | None = None) -> list[ItemResult]:
     """Detect, embed and match every face of every frame. Bad frames are reported; good ones processed."""
     captured_at = captured_at or timezone.now()
-    matching_permitted(device.deployment, at=timezone.now(), position=position)
+    model = matching_permitted(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
     pipeline = engine.pipeline()
     results = [ItemResult(i) for i in range(len(frames))]
-    embeddings, crops, owners = [], [], []
+    embeddings, faces, owners = [], [], []
     for i, data in enumerate(frames):
         try:
             image = pipeline.decode(data)
@@ -174,17 +182,17 @@ def frames_ingest(*, device: Device, frames: list[bytes], captured_at: datetime 
             continue
         for face, _chip, embedding in pipeline.faces(image):
             embeddings.append(embedding)
-            crops.append(_crop_jpeg(image, face.box))
+            faces.append((image, face.box))
             owners.append(i)
         results[i].faces = owners.count(i)
     if embeddings:
-        alert_ids = _match(device, np.stack(embeddings), crops, captured_at)
+        alert_ids = _match(device, model, np.stack(embeddings), lambda i: _crop_jpeg(*faces[i]), captured_at)
         for owner, alert_id in zip(owners, alert_ids):
             if alert_id is not None:
                 results[owner].alerts.append(alert_id)
     elif any(r.status == "processed" for r in results):
         _count(device.deployment.pk, captured_at.replace(second=0, microsecond=0), 0, 0)
-    del embeddings, crops  # the templates of faces that matched nothing end here
+    del embeddings, faces  # the templates and images of faces that matched nothing end here
     return results
 
 
@@ -193,7 +201,7 @@ def templates_ingest(*, device: Device, templates: list, captured_at: datetime |
                      position: tuple[float, float] | None = None) -> list[ItemResult]:
     """Match templates computed on an edge device (same model). Malformed ones are reported, not matched."""
     captured_at = captured_at or timezone.now()
-    matching_permitted(device.deployment, at=timezone.now(), position=position)
+    model = matching_permitted(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(templates) <= MAX_BATCH:
         raise ValidationError({"templates": f"send between 1 and {MAX_BATCH} templates at a time, not {len(templates)}"})
     crops = crops or [None] * len(templates)
@@ -209,7 +217,7 @@ def templates_ingest(*, device: Device, templates: list, captured_at: datetime |
         owners.append(i)
         results[i].faces = 1
     if good:
-        for owner, alert_id in zip(owners, _match(device, np.stack(good), good_crops, captured_at)):
+        for owner, alert_id in zip(owners, _match(device, model, np.stack(good), good_crops.__getitem__, captured_at)):
             if alert_id is not None:
                 results[owner].alerts.append(alert_id)
     del good
