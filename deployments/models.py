@@ -394,6 +394,9 @@ class WatchlistEntry(models.Model):
         verbose_name_plural = "watchlist entries"
         constraints = [models.UniqueConstraint(fields=["watchlist", "subject_reference"],
                                                name="watchlist_entry_subject_unique")]
+        # Live matching skips these in every search; the index holds only the few with a granted deletion.
+        indexes = [models.Index(fields=["watchlist"], condition=Q(deletion_status="granted"),
+                                name="watchlist_entry_granted")]
 
     def __str__(self) -> str:
         return self.subject_reference

@@ -26,8 +26,9 @@ def watchlist_best(deployment_id: int, probes: np.ndarray) -> list[Hit | None]:
     """The best watchlist entry for each probe, searched exactly (no approximate index: recall 1.0).
 
     One round trip for the whole batch: each probe is joined laterally to its nearest template. Entries
-    whose deletion was granted are looked up once per statement (an init plan), not joined per probe: the
-    join made the planner scan the whole entries table, every deployment's, for each probe.
+    whose deletion was granted are looked up once per statement (an init plan, on a partial index of granted
+    entries), not joined per probe: the join made the planner scan the whole entries table, every
+    deployment's, for each probe.
     """
     if len(probes) == 0:
         return []
@@ -39,9 +40,9 @@ def watchlist_best(deployment_id: int, probes: np.ndarray) -> list[Hit | None]:
             FROM matching_watchlisttemplate t
             WHERE t.deployment_id = %s
               AND t.entry_id <> ALL(ARRAY(
-                  SELECT g.entry_id FROM matching_watchlisttemplate g
-                  JOIN deployments_watchlistentry e ON e.id = g.entry_id
-                  WHERE g.deployment_id = %s AND e.deletion_status = 'granted'))
+                  SELECT e.id FROM deployments_watchlistentry e
+                  JOIN deployments_watchlist w ON w.id = e.watchlist_id
+                  WHERE w.deployment_id = %s AND e.deletion_status = 'granted'))
             ORDER BY t.embedding <#> p.v
             LIMIT 1
         ) t
