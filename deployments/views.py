@@ -19,9 +19,12 @@ def _deployment(request, pk: int):
 
 @login_required
 def deployment_list(request):
-    deployments = selectors.deployment_list(user=request.user).order_by("-starts_at")
+    deployments = selectors.deployment_list(user=request.user).select_related("force").order_by("-starts_at")
+    awaiting = None
+    if forces_with(request.user, AUTHORISE).exists():  # approvers land here: their decisions come first
+        awaiting = deployments.filter(status__in=[Status.SUBMITTED, Status.URGENT_AUTHORISED]).order_by("starts_at")
     return render(request, "deployments/list.html", {
-        "deployments": deployments, "can_create": forces_with(request.user, CHANGE).exists()})
+        "deployments": deployments, "awaiting": awaiting, "can_create": forces_with(request.user, CHANGE).exists()})
 
 
 @login_required

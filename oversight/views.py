@@ -3,10 +3,20 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from oversight import policy, selectors
 from oversight.models import Role
+
+
+# Where each role lands after signing in (URL names only: this layer imports nothing above it).
+LANDING = {
+    Role.OVERSIGHT_AUDITOR: "oversight-dashboard",  # the cross-force dashboard
+    Role.OVERSIGHT_ADMIN: "oversight-dashboard",
+    Role.FORCE_APPROVER: "deployment-list",  # what awaits authorisation comes first
+    Role.FORCE_ADMIN: "deployment-list",
+    Role.FORCE_OPERATOR: "live-list",  # live alerts of the running deployments
+}
 
 
 def home(request):
@@ -14,12 +24,7 @@ def home(request):
     if not user.is_authenticated:
         # The public front page leads to the transparency site (templates only: this layer imports nothing above).
         return render(request, "transparency/public_home.html", {"forces": selectors.force_list_public()})
-    context = {
-        "forces": selectors.force_list(user=user),
-        "recent_events": selectors.audit_event_list(user=user).select_related("force").order_by("-seq")[:10],
-        "is_auditor": user.role in (Role.OVERSIGHT_AUDITOR, Role.OVERSIGHT_ADMIN),
-    }
-    return render(request, "oversight/home.html", context)
+    return redirect(LANDING[user.role])
 
 
 @login_required

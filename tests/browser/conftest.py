@@ -67,4 +67,4 @@ def sign_in(page, site: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{site}/")
+    page.wait_for_url(lambda url: url.startswith(site) and "/accounts/login/" not in url)

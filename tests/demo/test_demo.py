@@ -41,4 +41,4 @@ def test_the_demo_tells_the_story_and_prints_where_to_look(db):
 
     client = Client()
     assert client.login(username="sm.operator", password="sm-operator-demo")
-    assert b"South Mercia Police" in client.get("/").content
+    assert b"South Mercia Police" in client.get("/", follow=True).content

@@ -108,7 +108,7 @@ def test_the_login_page_signs_a_person_in(personas):
 
     response = client.post("/accounts/login/", {"username": "olu.operator", "password": PASSWORD})
     assert response.status_code == 302
-    assert b"South Mercia Police" in client.get("/").content
+    assert b"South Mercia Police" in client.get("/", follow=True).content
 
 
 def test_token_authentication_reaches_the_api(personas):
@@ -143,3 +143,25 @@ def test_the_openapi_schema_and_swagger_ui_are_served_without_the_internet(perso
     assert docs.status_code == 200
     assert b"drf_spectacular_sidecar/swagger-ui-dist" in docs.content
     assert b"cdn.jsdelivr" not in docs.content
+
+
+def test_each_persona_lands_on_what_they_need(personas):
+    from tests.deployments.factories import lfr_deployment
+
+    submitted = lfr_deployment(force=personas.force_a, operator=personas.operator_a, approver=personas.approver_a,
+                               stage="submitted", title="Awaiting: Broad Street, Saturday night")
+    other = lfr_deployment(force=personas.force_b, operator=personas.operator_b, approver=personas.approver_b,
+                           stage="submitted", title="Another force's submission")
+    landings = {personas.auditor: "/oversight/", personas.oversight_admin: "/oversight/",
+                personas.approver_a: "/deployments/", personas.admin_a: "/deployments/",
+                personas.operator_a: "/live/"}
+    for user, url in landings.items():
+        client = Client()
+        client.force_login(user)
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"] == url, user.username
+    client = Client()
+    client.force_login(personas.approver_a)
+    page = client.get("/deployments/").content.decode()
+    awaiting = page.split('id="awaiting"')[1].split("All deployments")[0]
+    assert submitted.title in awaiting and other.title not in page

@@ -108,8 +108,8 @@ def test_force_users_cannot_audit(personas, audit_a):
 
 
 def test_navigation_offers_the_workspace_to_auditors_only(personas):
-    auditor = page_client(personas.auditor).get("/").content.decode()
+    auditor = page_client(personas.auditor).get("/", follow=True).content.decode()
     assert 'href="/oversight/"' in auditor and 'href="/oversight/reports/"' in auditor
     assert 'href="/oversight/audits/"' in auditor
-    operator = page_client(personas.operator_a).get("/").content.decode()
+    operator = page_client(personas.operator_a).get("/", follow=True).content.decode()
     assert 'href="/oversight/"' not in operator and 'href="/oversight/reports/"' not in operator

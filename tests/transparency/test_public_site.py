@@ -5,11 +5,11 @@ from tests.transparency.helpers import publish
 
 
 def test_the_front_page_and_navigation_lead_to_the_transparency_site(personas, client):
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()
     assert 'href="/transparency/"' in home and "South Mercia Police" in home
     assert '<a href="/transparency/">Transparency</a>' in home  # the public navigation link
     client.force_login(personas.admin_a)
-    assert '<a href="/transparency/manage/">Transparency</a>' in client.get("/").content.decode()
+    assert '<a href="/transparency/manage/">Transparency</a>' in client.get("/", follow=True).content.decode()
 
 
 def test_every_public_page_opens_without_signing_in(world, client):
