@@ -221,7 +221,7 @@ SPECTACULAR_SETTINGS = {
 def _celery() -> dict:
     broker = env_str("APP_CELERY_BROKER", "")
     if not broker:
-        return {"task_always_eager": True, "task_eager_propagates": True, "broker_url": "memory://"}
+        return {"task_always_eager": True, "task_eager_propagates": True, "broker_url": "memory://localhost/"}
     if broker == "embedded":
         db = DATABASES["default"]
         auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")

@@ -50,7 +50,7 @@ def test_check_deploy_with_production_settings_prints_no_warnings():
 
 def test_celery_brokers_follow_the_environment():
     show = ["shell", "--no-imports", "-c", "from django.conf import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)"]
-    assert manage(*show).stdout.split() == ["memory://", "True"]
+    assert manage(*show).stdout.split() == ["memory://localhost/", "True"]
     embedded = manage(*show, APP_CELERY_BROKER="embedded").stdout.split()
     assert embedded[0].startswith("sqla+postgresql+psycopg://") and embedded[1] == "False"
     redis = manage(*show, APP_CELERY_BROKER="redis://127.0.0.1:6379/3").stdout.split()

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         result = story.play(say=say, people_only=people_only)
         self.stdout.write(self.style.SUCCESS("\nThe demonstration is ready."))
         for label, url in result.get("links", []):
-            self.stdout.write(f"  {label:<42} http://127.0.0.1:8000{url}")
+            self.stdout.write(f"  {label:<52} http://127.0.0.1:8000{url}")
         self.stdout.write("\nSign in at http://127.0.0.1:8000/accounts/login/ as:")
         width = max(len(row[0]) for row in PEOPLE)
         names = dict((code, name) for code, name, _ in FORCES)
