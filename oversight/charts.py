@@ -50,16 +50,23 @@ def _with_unit(value: float, unit: str) -> str:
     return f"{format_number(value)} {unit}".strip()
 
 
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above `value` (a round top for the value axis)."""
+def _nice_ceiling(value: float, *, counts: bool = False) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^n at or above `value` (a round top for the value axis).
+
+    For counts the axis labels (0, half the top, the top) must be whole numbers: no "0.5 alerts".
+    """
     if value <= 0:
-        return 1.0
+        return 2.0 if counts else 1.0
     exponent = math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 2.5, 5, 10, 20):
         top = step * 10 ** exponent
-        if top >= value - 1e-12:
+        if top >= value - 1e-12 and not (counts and not (top / 2).is_integer()):
             return float(top)
-    return float(10 ** (exponent + 1))  # unreachable: 10 × 10^n is always enough
+    return float(10 ** (exponent + 1))  # unreachable: 20 × 10^n is always enough
+
+
+def _counts(rows: list[tuple[str, float]]) -> bool:
+    return all(value.is_integer() for _, value in rows)
 
 
 def _clean(series: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -149,7 +156,7 @@ def bar_chart(series: list[tuple[str, float]], *, title: str, unit: str = "", wi
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
     if not rows:
         return _figure("bar", title, unit, rows, width, height, _empty(width, height), table, label_header)
-    top = _nice_ceiling(max(value for _, value in rows))
+    top = _nice_ceiling(max(value for _, value in rows), counts=_counts(rows))
     drawing = _axis(top, plot_w, plot_h, unit)
     slot = plot_w / len(rows)
     bar_w = max(1.0, slot * 0.7)
@@ -175,7 +182,7 @@ def line_chart(points: list[tuple[str, float]], *, title: str, unit: str = "", w
     plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
     if not rows:
         return _figure("line", title, unit, rows, width, height, _empty(width, height), table, label_header)
-    top = _nice_ceiling(max(value for _, value in rows))
+    top = _nice_ceiling(max(value for _, value in rows), counts=_counts(rows))
     drawing = _axis(top, plot_w, plot_h, unit)
     # Points sit at the centres of equal slots (as bars do), so the first and last labels are never clipped.
     slot = plot_w / len(rows)

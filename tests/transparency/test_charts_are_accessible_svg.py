@@ -53,3 +53,16 @@ def test_empty_series_and_bad_values():
     with pytest.raises(ValueError):
         bar_chart([("A", float("nan"))], title="Bad")
     assert [format_number(v) for v in (3147436, 2.5, 0.04166, 1.0)] == ["3,147,436", "2.5", "0.0417", "1"]
+
+
+@pytest.mark.parametrize("high,labels", [(1, ["0", "1", "2"]), (5, ["0", "5", "10"]), (24, ["0", "25", "50"]),
+                                         (0, ["0", "1", "2"])])
+def test_a_chart_of_counts_has_whole_numbers_on_its_axis(high, labels):
+    svg = _svg(bar_chart([("South Mercia", high), ("North Wessex", 0)], title="Open exceptions"))
+    axis = [t.text for t in svg.findall(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert axis == labels
+
+
+def test_a_chart_of_rates_keeps_fractional_steps():
+    svg = _svg(bar_chart([("A", 0.8), ("B", 0.3)], title="Share"))
+    assert [t.text for t in svg.findall(f"{SVG}text") if t.get("text-anchor") == "end"] == ["0", "0.5", "1"]
