@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -163,7 +163,11 @@ def _live(request, deployment, *, bound=None, device_form=None, feed_form=None, 
 @login_required
 def live_list(request):
     deployments = (deployment_list(user=request.user).filter(kind=Kind.LFR)
-                   .exclude(status__in=[Status.DRAFT, Status.SUBMITTED, Status.REFUSED]).order_by("-starts_at"))
+                   .exclude(status__in=[Status.DRAFT, Status.SUBMITTED, Status.REFUSED])
+                   .select_related("force")
+                   .annotate(alert_count=Count("alerts", distinct=True),
+                             undecided=Count("alerts", filter=Q(alerts__adjudication__isnull=True), distinct=True))
+                   .order_by("-starts_at"))
     return render(request, "matching/live_list.html", {"deployments": deployments, "Status": Status})
 
 

@@ -1,8 +1,11 @@
 """The live page of one deployment: who sees it, what it shows, and the counters its script polls."""
 from __future__ import annotations
 
+import re
+
 from django.test import Client
 
+from matching import adjudication
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert
 
@@ -96,3 +99,13 @@ def test_a_deployment_that_is_not_active_says_matching_is_not_running(live, pers
 def test_the_live_list_leads_to_the_forces_own_live_pages(live, other_live, personas):
     html = page_client(personas.operator_a).get("/live/").content.decode()
     assert live_url(live) in html and live_url(other_live) not in html
+
+
+def test_the_live_list_counts_the_alerts_awaiting_a_decision(live, photos, personas):
+    live.send_frames([photos[SAME_PERSON[1]], photos[SAME_PERSON[2]]])
+    first = Alert.objects.filter(deployment=live.deployment).order_by("id").first()
+    adjudication.alert_adjudicate(actor=personas.operator_a, alert=first, decision="false_alert",
+                                  note="wrong person: different ears")
+    html = page_client(personas.operator_a).get("/live/").content.decode()
+    row = html.split(live.deployment.title)[1].split("</tr>")[0]
+    assert re.findall(r'<td class="number">(?:<a [^>]*>)?(?:<strong>)?(\d+)', row) == ["2", "1"]
