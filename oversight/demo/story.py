@@ -42,6 +42,7 @@ LIVE_TITLE = "Foregate Street station: Saturday market"
 EARLIER_TITLE = "Cathedral Square: Friday evening"
 URGENT_TITLE = "Riverside retail park: urgent search for a missing person"
 PENDING_TITLE = "Westgate shopping centre: Christmas market opening"
+SM_PENDING_TITLE = "High Street, Worcester: Christmas lights switch-on"
 THRESHOLD = 0.95
 SIMULATED = "SIMULATED DECISION (demonstration): "
 ALGORITHM = "dlib-resnet-v1"
@@ -269,6 +270,12 @@ def play(*, say, people_only: bool = False) -> dict:
     pending = Deployment.objects.get(title=PENDING_TITLE)
     governance.deployment_submit(actor=people["nw.operator"], deployment=pending)
 
+    say(f"South Mercia: '{SM_PENDING_TITLE}' awaits Superintendent {approver.last_name}'s decision.")
+    lights = deployment(force=south, operator=operator, approver=approver, title=SM_PENDING_TITLE,
+                        place=("High Street, Worcester", 52.1929, -2.2205), starts_in=timedelta(hours=22), hours=5,
+                        entries=entries, expected_faces=45000)
+    governance.deployment_submit(actor=operator, deployment=lights)
+
     say("RFR: an investigator searches a doorbell image against the custody gallery.")
     search = rfr.rfr_search_run(actor=operator, probe=photos["obama2.jpg"], crime_reference="SM/41871/26",
                                 probe_source="doorbell", candidate_list_length=5)
@@ -309,6 +316,9 @@ def _links() -> list[tuple[str, str]]:
     if main:
         links += [("Operator: live alerts (sm.operator)", f"/deployments/{main.pk}/live/"),
                   ("Approver's view of the deployment", f"/deployments/{main.pk}/")]
+    lights = Deployment.objects.filter(title=SM_PENDING_TITLE).first()
+    if lights:
+        links.append(("Approver: awaiting your decision (sm.approver)", f"/deployments/{lights.pk}/"))
     if pending:
         links.append(("North Wessex approver: awaiting authorisation", f"/deployments/{pending.pk}/"))
     run = ReportRun.objects.filter(status=RunStatus.DONE).order_by("-pk").first()

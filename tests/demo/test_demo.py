@@ -26,6 +26,7 @@ def test_the_demo_tells_the_story_and_prints_where_to_look(db):
     assert alerts.count() >= 2 and alerts.filter(adjudication__isnull=True).count() == 1
     assert Deployment.objects.filter(status="stopped").count() == 1  # the lapsed urgent authorisation
     assert Deployment.objects.filter(status="submitted", force__code="north-wessex").count() == 1
+    assert Deployment.objects.filter(status="submitted", force__code="south-mercia").count() == 1
     assert Deletion.objects.filter(kind="watchlist_template").exists()
     assert RfrSearch.objects.count() == 1 and OifrCheck.objects.count() == 1
     assert verify_log().ok
