@@ -177,7 +177,7 @@ class CustodyImage(models.Model):
 
     class Meta:
         indexes = [
-            HnswIndex(name="custody_embedding_hnsw", fields=["embedding"], m=16, ef_construction=64,
+            HnswIndex(name="custody_embedding_hnsw", fields=["embedding"], m=32, ef_construction=128,
                       opclasses=["vector_ip_ops"]),
             models.Index(fields=["force", "kind"]),
         ]

@@ -1,0 +1,74 @@
+"""The custody gallery search: HNSW under the force filter, its candidate pool widened for small forces."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from deployments.models import AlgorithmVersion
+from matching.models import CustodyImage, FaceModel
+from matching.search import GALLERY_EF_SEARCH, HNSW_MAX_EF_SEARCH, gallery_ef_search, gallery_top
+
+KINDS = ["custody", "missing"]
+
+
+@pytest.fixture
+def gallery(personas):
+    """900 images of force A and 100 of force B, people scattered around a common direction like real faces."""
+    rng = np.random.default_rng(7)
+    model = FaceModel.objects.create(
+        algorithm=AlgorithmVersion.objects.get(code="dlib-resnet-v1"), name="test templates", version="1",
+        onnx_sha256="f" * 64, detector="none", detector_sha256="0" * 64, licence="n/a", embedding_size=128,
+        thresholds={})
+    mean = rng.standard_normal(128)
+    vectors = mean / np.linalg.norm(mean) * 0.9 + rng.standard_normal((1000, 128)) * 0.04
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    forces = [personas.force_a] * 900 + [personas.force_b] * 100
+    CustodyImage.objects.bulk_create([
+        CustodyImage(force=force, subject_reference=f"G-{i}", face_model=model, embedding=vector.tolist())
+        for i, (force, vector) in enumerate(zip(forces, vectors))])
+    return vectors, np.array([f.pk for f in forces])
+
+
+def _analyze():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE matching_custodyimage")
+
+
+def test_without_statistics_the_pool_is_the_setting(personas, gallery):
+    assert gallery_ef_search(personas.force_b.pk, KINDS) == GALLERY_EF_SEARCH
+
+
+def test_a_force_with_a_tenth_of_the_gallery_gets_a_wider_pool(personas, gallery):
+    _analyze()
+    large = gallery_ef_search(personas.force_a.pk, KINDS)
+    small = gallery_ef_search(personas.force_b.pk, KINDS)
+    assert GALLERY_EF_SEARCH < large < GALLERY_EF_SEARCH * 1.25  # 90% of rows pass the filter
+    assert small == HNSW_MAX_EF_SEARCH  # 300 / 0.1 is past pgvector's bound
+    assert gallery_ef_search(personas.force_b.pk, KINDS, ef_search=40) == pytest.approx(400, rel=0.25)
+    # A force with no images at all is rarer than any force on the statistics' list.
+    assert gallery_ef_search(personas.force_b.pk + 1000, KINDS) == HNSW_MAX_EF_SEARCH
+
+
+def test_the_index_search_of_a_small_force_returns_its_own_exact_top_ten(personas, gallery):
+    vectors, owners = gallery
+    _analyze()
+    small = personas.force_b.pk
+    probes = vectors[owners == small][:5] + np.random.default_rng(8).standard_normal((5, 128)) * 0.02
+    with connection.cursor() as cursor:
+        # At this size the planner would read the force's rows by its B-tree index and sort them.
+        cursor.execute("SET enable_seqscan = off; SET enable_sort = off; SET enable_bitmapscan = off")
+        try:
+            cursor.execute("EXPLAIN SELECT id FROM matching_custodyimage WHERE force_id = %s "
+                           "ORDER BY embedding <#> %s::vector LIMIT 10", [small, str(probes[0].tolist())])
+            assert "custody_embedding_hnsw" in "\n".join(row[0] for row in cursor.fetchall())
+            for probe in probes:
+                probe = probe / np.linalg.norm(probe)
+                approximate = gallery_top(small, probe, kinds=KINDS, limit=10)
+                exact = gallery_top(small, probe, kinds=KINDS, limit=10, exact=True)
+                assert len(approximate) == 10
+                assert [h.object_id for h in approximate] == [h.object_id for h in exact]
+                assert set(CustodyImage.objects.filter(pk__in=[h.object_id for h in approximate])
+                           .values_list("force_id", flat=True)) == {small}
+        finally:
+            cursor.execute("RESET enable_seqscan; RESET enable_sort; RESET enable_bitmapscan")
