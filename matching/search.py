@@ -25,30 +25,34 @@ class Hit:
 def watchlist_best(deployment_id: int, probes: np.ndarray) -> list[Hit | None]:
     """The best watchlist entry for each probe, searched exactly (no approximate index: recall 1.0).
 
-    One round trip for the whole batch: each probe is joined laterally to its nearest template. Entries
-    whose deletion was granted are looked up once per statement (an init plan, on a partial index of granted
-    entries), not joined per probe: the join made the planner scan the whole entries table, every
-    deployment's, for each probe.
+    One round trip for the whole batch: each probe is joined laterally to its nearest templates. Entries
+    whose deletion was granted (rule 13; almost always none) are taken out after the scan, not tested on
+    every row: each probe takes its 1 + G nearest templates, G being the deployment's granted entries, and
+    the best of those that remain is its answer. A per-row test cost 0.2 ms of 2.3 at 10,000 templates, and
+    the distance is computed once a row (as the sort key), not again for the result.
     """
     if len(probes) == 0:
         return []
     sql = """
-        SELECT p.ord - 1, t.entry_id, t.similarity
-        FROM unnest(%s::vector[]) WITH ORDINALITY AS p(v, ord)
+        WITH granted AS MATERIALIZED (
+            SELECT coalesce(array_agg(e.id), '{}') AS ids, count(*) AS n
+            FROM deployments_watchlistentry e
+            JOIN deployments_watchlist w ON w.id = e.watchlist_id
+            WHERE w.deployment_id = %(deployment)s AND e.deletion_status = 'granted')
+        SELECT DISTINCT ON (p.ord) p.ord - 1, t.entry_id, -t.distance
+        FROM unnest(%(probes)s::vector[]) WITH ORDINALITY AS p(v, ord)
         CROSS JOIN LATERAL (
-            SELECT t.entry_id, -(t.embedding <#> p.v) AS similarity
+            SELECT t.entry_id, t.embedding <#> p.v AS distance
             FROM matching_watchlisttemplate t
-            WHERE t.deployment_id = %s
-              AND t.entry_id <> ALL(ARRAY(
-                  SELECT e.id FROM deployments_watchlistentry e
-                  JOIN deployments_watchlist w ON w.id = e.watchlist_id
-                  WHERE w.deployment_id = %s AND e.deletion_status = 'granted'))
-            ORDER BY t.embedding <#> p.v
-            LIMIT 1
+            WHERE t.deployment_id = %(deployment)s
+            ORDER BY distance
+            LIMIT 1 + (SELECT n FROM granted)
         ) t
+        WHERE t.entry_id <> ALL(ARRAY(SELECT unnest(ids) FROM granted))
+        ORDER BY p.ord, t.distance
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[vector_literal(v) for v in probes], deployment_id, deployment_id])
+        cursor.execute(sql, {"probes": [vector_literal(v) for v in probes], "deployment": deployment_id})
         rows = cursor.fetchall()
     hits: list[Hit | None] = [None] * len(probes)
     for index, entry_id, similarity in rows:
@@ -102,12 +106,14 @@ def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: in
         LIMIT %s
     """
     literal = vector_literal(probe)
+    if not exact:
+        ef_search = gallery_ef_search(force_id, kinds, ef_search=ef_search, limit=limit)
     # The settings are transaction-local, so the search runs in its own transaction (or savepoint).
     with transaction.atomic(), connection.cursor() as cursor:
         if exact:
             cursor.execute("SET LOCAL enable_indexscan = off")
         else:
-            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(ef_search, limit))])
+            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
             cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
         cursor.execute(sql, [literal, force_id, kinds, literal, limit])
         rows = cursor.fetchall()

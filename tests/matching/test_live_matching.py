@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from django.db import connection
 
 from matching import engine
@@ -139,3 +140,30 @@ def test_an_entry_whose_deletion_was_granted_is_never_matched_again(live, photos
     response = live.send_frames([photos[SAME_PERSON[1]]])
     assert response.status_code == 200 and response.json()["results"][0]["alerts"] == []
     assert not Alert.objects.filter(deployment=live.deployment).exists()
+
+
+def test_a_granted_deletion_gives_the_probe_the_next_best_entry_not_none(personas, photos):
+    from datetime import timedelta
+
+    from deployments import services as governance
+    from matching import enrolment
+    from matching.search import watchlist_best
+    from tests.deployments.factories import lfr_deployment
+
+    deployment = lfr_deployment(force=personas.force_a, operator=personas.operator_a, approver=personas.approver_a,
+                                stage="active", images=[photos[SAME_PERSON[0]], photos[SAME_PERSON[2]],
+                                                        photos[OTHER_PERSON]],
+                                starts_in=timedelta(minutes=-1), hours=6, algorithm="dlib-resnet-v1", threshold=0.95)
+    assert enrolment.watchlist_enrol(actor=personas.operator_a, deployment=deployment).rejected == []
+    probe = _embedding_of(photos[SAME_PERSON[1]])[None]
+    entries = {e.template.pk: e for e in deployment.watchlist.entries.select_related("template")}
+    ranked = sorted(entries.values(), key=lambda e: -float(np.dot(np.array(e.template.embedding), probe[0])))
+
+    for granted in range(len(ranked)):
+        hit = watchlist_best(deployment.pk, probe)[0]
+        assert hit.object_id == ranked[granted].pk
+        assert hit.similarity == pytest.approx(float(np.dot(np.array(ranked[granted].template.embedding), probe[0])),
+                                               abs=1e-5)
+        governance.watchlist_entry_deletion_status_set(actor=personas.operator_a, entry=ranked[granted],
+                                                       status="granted", reason="Deletion application granted.")
+    assert watchlist_best(deployment.pk, np.vstack([probe, probe])) == [None, None]
