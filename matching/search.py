@@ -28,8 +28,8 @@ def watchlist_best(deployment_id: int, probes: np.ndarray) -> list[Hit | None]:
     One round trip for the whole batch: each probe is joined laterally to its nearest templates. Entries
     whose deletion was granted (rule 13; almost always none) are taken out after the scan, not tested on
     every row: each probe takes its 1 + G nearest templates, G being the deployment's granted entries, and
-    the best of those that remain is its answer. A per-row test cost 0.2 ms of 2.3 at 10,000 templates, and
-    the distance is computed once a row (as the sort key), not again for the result.
+    the best of those that remain is its answer. The distance is computed once a row, as the sort key, not
+    again for the result. Together: 2.3 ms down to 1.9 ms in the database at 10,000 templates.
     """
     if len(probes) == 0:
         return []
@@ -88,7 +88,8 @@ def gallery_ef_search(force_id: int, kinds: list[str], *, ef_search: int = GALLE
     share = 1.0
     for column in ("force_id", "kind"):
         if column in shares:
-            # A value missing from the most-common list is rarer than any on it: treat it as rare.
+            # A value missing from the most-common list (share 0) is rarer than any on it: the floor
+            # gives it the largest pool, and keeps the division finite.
             share *= max(float(shares[column]), ef_search / HNSW_MAX_EF_SEARCH)
     return int(min(HNSW_MAX_EF_SEARCH, max(limit, round(ef_search / share))))
 
