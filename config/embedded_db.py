@@ -147,7 +147,7 @@ def _configure(socket_dir: Path, wanted: dict[str, str]) -> bool:
     """ALTER SYSTEM for every wanted setting the server does not have; True when a restart is needed."""
     import psycopg
 
-    restart = False
+    changed, restart = False, False
     with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
         for name, value in wanted.items():
             same, context = conn.execute(
@@ -156,8 +156,9 @@ def _configure(socket_dir: Path, wanted: dict[str, str]) -> bool:
             if same:
                 continue
             conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # name from SERVER_MEMORY, value checked
-            restart = restart or context == "postmaster"
-        conn.execute("SELECT pg_reload_conf()")
+            changed, restart = True, restart or context == "postmaster"
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
     return restart
 
 
