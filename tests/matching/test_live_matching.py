@@ -156,8 +156,8 @@ def test_a_granted_deletion_gives_the_probe_the_next_best_entry_not_none(persona
                                 starts_in=timedelta(minutes=-1), hours=6, algorithm="dlib-resnet-v1", threshold=0.95)
     assert enrolment.watchlist_enrol(actor=personas.operator_a, deployment=deployment).rejected == []
     probe = _embedding_of(photos[SAME_PERSON[1]])[None]
-    entries = {e.template.pk: e for e in deployment.watchlist.entries.select_related("template")}
-    ranked = sorted(entries.values(), key=lambda e: -float(np.dot(np.array(e.template.embedding), probe[0])))
+    ranked = sorted(deployment.watchlist.entries.select_related("template"),
+                    key=lambda e: -float(np.dot(np.array(e.template.embedding), probe[0])))
 
     for granted in range(len(ranked)):
         hit = watchlist_best(deployment.pk, probe)[0]

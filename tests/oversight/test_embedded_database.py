@@ -67,7 +67,7 @@ def test_a_new_server_is_sized_from_the_environment(tmp_path, monkeypatch):
             assert conn.execute("SELECT count(*) FROM pg_settings WHERE pending_restart").fetchone() == (0,)
         embedded_db.stop(pgdata)
 
-        # A changed size takes effect at the next start, and a restart with the same size changes nothing.
+        # A changed size takes effect at the next start.
         monkeypatch.setenv("APP_EMBEDDED_SHARED_BUFFERS", "160MB")
         socket_dir = embedded_db.ensure_running(pgdata)
         with psycopg.connect(host=str(socket_dir), user="postgres", dbname=embedded_db.DATABASE_NAME) as conn:
