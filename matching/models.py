@@ -321,6 +321,9 @@ class VideoFeed(models.Model):
     error = models.TextField(blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the last frame's results were committed (with frames_done, in the same transaction): the
+    # watchdog fails a running feed whose progress stopped and that no worker holds.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     @property
