@@ -215,7 +215,11 @@ class Checkpoint(models.Model):
     note = models.TextField(help_text="The exact text that was signed.")
     signature = models.BinaryField(max_length=64)
     key_id = models.CharField(max_length=16, help_text="First 8 bytes of SHA-256 of the public key, hex.")
-    public_key = models.CharField(max_length=64, help_text="Ed25519 public key, hex.")
+    public_key = models.CharField(max_length=64, help_text="Ed25519 public key, hex (for reference only: "
+                                                          "verification uses the keys pinned in configuration).")
+    frontier = models.BinaryField(default=b"", blank=True,
+                                  help_text="The tree's subtree hashes at this size, so the next checkpoint "
+                                            "hashes only newer events.")
 
     class Meta:
         ordering = ["-tree_size", "-id"]

@@ -40,6 +40,7 @@ def _database_url(db: dict) -> str:
 
 SEED_MIGRATIONS = (
     "oversight.migrations.0003_seed_register_and_policy",
+    "oversight.migrations.0004_checkpoint_frontier_and_policy",
     "deployments.migrations.0002_seed_algorithms_vans_categories",
     "matching.migrations.0002_calibrate_dlib_and_floor",
 )

@@ -61,6 +61,8 @@ def event_leaf_hash(event) -> bytes:
 def _actor_label(actor) -> str:
     if actor is None:
         return "system"
+    if actor.is_superuser:  # the back office's administrator acts for no force and not for the oversight body
+        return f"{actor.username} (system administrator, superuser)"
     role = actor.get_role_display() or "no role"
     return f"{actor.username} ({role}, {actor.organisation})"
 
@@ -115,7 +117,16 @@ def audit_record(
         )
         event.leaf_hash = event_leaf_hash(event)
         event.save(force_insert=True)
+    if not any(entry[1] is _checkpoint_when_overdue for entry in connection.run_on_commit):
+        transaction.on_commit(_checkpoint_when_overdue)
     return event
+
+
+def _checkpoint_when_overdue() -> None:
+    """After a commit that grew the log: sign a checkpoint if the uncovered tail passed the policy's limits."""
+    from oversight.audit.checkpoints import checkpoint_if_overdue
+
+    checkpoint_if_overdue()
 
 
 def audit_record_in_migration(AuditEvent, *, occurred_at, action: str, object_type: str, object_id, object_repr: str,

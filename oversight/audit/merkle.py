@@ -456,3 +456,44 @@ def verify_consistency(
         )
     except Exception:  # pragma: no cover - defensive: verifiers never raise
         return False
+
+
+class RootAccumulator:
+    """Running RFC 9162 root: one perfect-subtree hash per set bit of the size, largest first (O(log n) memory).
+
+    Its state (the "frontier") is what a checkpoint keeps so the next one only hashes the events added since.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._subtrees: list[tuple[int, bytes]] = []  # (height, hash), largest first
+
+    @classmethod
+    def from_frontier(cls, size: int, frontier: bytes) -> "RootAccumulator":
+        heights = [h for h in range(size.bit_length() - 1, -1, -1) if size >> h & 1]
+        if len(frontier) != HASH_SIZE * len(heights):
+            raise ValueError(f"a frontier of a tree of {size} holds {len(heights)} hashes")
+        acc = cls()
+        acc.size = size
+        acc._subtrees = [(h, frontier[i * HASH_SIZE:(i + 1) * HASH_SIZE]) for i, h in enumerate(heights)]
+        return acc
+
+    def frontier(self) -> bytes:
+        return b"".join(node for _, node in self._subtrees)
+
+    def append(self, leaf: bytes) -> None:
+        height, node = 0, leaf
+        while self._subtrees and self._subtrees[-1][0] == height:
+            _, left = self._subtrees.pop()
+            node = node_hash(left, node)
+            height += 1
+        self._subtrees.append((height, node))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._subtrees:
+            return EMPTY_ROOT
+        node = self._subtrees[-1][1]
+        for _, left in reversed(self._subtrees[:-1]):
+            node = node_hash(left, node)
+        return node

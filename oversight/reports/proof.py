@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oversight.audit.checkpoints import checkpoint_document, stored_leaf_hashes
+from oversight.audit.keys import key_for
 from oversight.audit.log import event_document
 from oversight.audit.merkle import EMPTY_ROOT, hex_proof, node_hash
 from oversight.audit.offline import verify_checkpoint, verify_inclusion_document
@@ -78,7 +79,9 @@ class CitedProof:
 def audit_log_proof(*, checkpoint: Checkpoint, cited_seqs, progress=None) -> dict:
     """Verify the log against every checkpoint, then prove and check each cited event against `checkpoint`."""
     doc = checkpoint_document(checkpoint)
-    checkpoint_ok, checkpoint_why = verify_checkpoint(doc)
+    key, checkpoint_why = key_for(checkpoint.key_id, checkpoint.signed_at)
+    public_key = key.public_key if key else ""
+    checkpoint_ok, checkpoint_why = verify_checkpoint(doc, public_key) if key else (False, checkpoint_why)
     report = verify_log(progress=progress)
     leaves = stored_leaf_hashes(limit=checkpoint.tree_size)
     tree = MerkleTree(leaves)
@@ -96,7 +99,7 @@ def audit_log_proof(*, checkpoint: Checkpoint, cited_seqs, progress=None) -> dic
             "proof": hex_proof(tree.inclusion_path(event.seq, checkpoint.tree_size)),
             "checkpoint": doc,
         }
-        ok, message = verify_inclusion_document(document)
+        ok, message = verify_inclusion_document(document, public_key)
         proofs.append(CitedProof(seq=event.seq, action=event.action, object_type=event.object_type,
                                  object_id=event.object_id, leaf_hash=document["leaf_hash"],
                                  path_length=len(document["proof"]), ok=ok, message=message, document=document))

@@ -11,6 +11,7 @@ from django.db.utils import DatabaseError
 
 from oversight import services
 from oversight.audit.merkle import hex_proof, proof_from_hex
+from oversight.audit.checkpoints import public_key_hex
 from oversight.audit.offline import verify_consistency_document, verify_inclusion_document
 from oversight.models import AuditEvent, Checkpoint, Role
 
@@ -141,22 +142,22 @@ def test_inclusion_proof_is_accepted_offline_and_rejected_when_a_hash_flips(pers
     call_command("audit", "prove", "--event", "9", stdout=out)
     doc = json.loads(out.getvalue())
     assert doc["leaf_index"] == 9 and doc["proof"]
-    assert verify_inclusion_document(doc) == (True, verify_inclusion_document(doc)[1])
+    assert verify_inclusion_document(doc, public_key_hex()) == (True, verify_inclusion_document(doc, public_key_hex())[1])
 
     for i in range(len(doc["proof"])):
         flipped = json.loads(json.dumps(doc))
         path = proof_from_hex(flipped["proof"])
         path[i] = bytes([path[i][0] ^ 1]) + path[i][1:]
         flipped["proof"] = hex_proof(path)
-        assert verify_inclusion_document(flipped)[0] is False
+        assert verify_inclusion_document(flipped, public_key_hex())[0] is False
 
     altered = json.loads(json.dumps(doc))
     altered["event"]["reason"] = "something else"
-    assert verify_inclusion_document(altered) == (False, "the event's content does not hash to the stated leaf hash")
+    assert verify_inclusion_document(altered, public_key_hex()) == (False, "the event's content does not hash to the stated leaf hash")
 
     forged = json.loads(json.dumps(doc))
     forged["checkpoint"]["root_hash"] = "00" * 32
-    assert verify_inclusion_document(forged)[0] is False
+    assert verify_inclusion_document(forged, public_key_hex())[0] is False
 
 
 def test_consistency_proof_is_accepted_offline_and_rejected_when_a_hash_flips(personas):
@@ -178,7 +179,7 @@ def test_proofs_are_served_by_the_api(personas):
     call_command("audit", "checkpoint", stdout=StringIO())
     auditor = personas.api(personas.auditor)
     doc = auditor.get("/api/audit/events/3/proof/").json()
-    assert verify_inclusion_document(doc)[0] is True
+    assert verify_inclusion_document(doc, public_key_hex())[0] is True
     size = Checkpoint.objects.first().tree_size
     consistency = personas.api(None).get(f"/api/audit/consistency-proof/?from=2&to={size}").json()
     assert verify_consistency_document(consistency)[0] is True

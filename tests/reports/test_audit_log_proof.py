@@ -8,6 +8,7 @@ from django.db import connection
 
 from oversight.audit.checkpoints import checkpoint_make, stored_leaf_hashes
 from oversight.audit.merkle import inclusion_proof, root_from_leaf_hashes
+from oversight.audit.checkpoints import public_key_hex
 from oversight.audit.offline import verify_inclusion_document
 from oversight.audit.proofs import inclusion_document
 from oversight.models import AuditEvent
@@ -30,7 +31,7 @@ def test_the_report_ends_with_a_verified_checkpoint_and_proofs_the_offline_verif
     assert proof["checkpoint"]["tree_size"] == report.checkpoint.tree_size
     for cited in proof["proofs"]:
         document = copy.deepcopy(cited.document)
-        assert verify_inclusion_document(document)[0], cited.seq
+        assert verify_inclusion_document(document, public_key_hex())[0], cited.seq
         assert document["checkpoint"]["root_hash"] == bytes(report.checkpoint.root_hash).hex()
     html = render_html(report)
     assert html.rindex('id="proof"') > html.rindex('id="audits"')  # the proof is the report's last section
