@@ -59,6 +59,10 @@ SECRET_KEY = _required_in_production("APP_SECRET_KEY", "django-secret-key", lamb
 # Ed25519 private key (32 bytes, hex) that signs audit-log checkpoints.
 AUDIT_SIGNING_KEY = _required_in_production("APP_AUDIT_SIGNING_KEY", "audit-signing-key", _new_signing_key)
 AUDIT_LOG_NAME = env_str("APP_AUDIT_LOG_NAME", "fr-governance.example/audit-log")
+# The public keys checkpoints are verified against, each with the period it signed in: retired keys after a
+# rotation (`manage.py audit rotate-key` writes this list for the embedded default). Never the key a row carries.
+AUDIT_TRUSTED_KEYS = env_str("APP_AUDIT_TRUSTED_KEYS") or (
+    (SECRETS_DIR / "audit-trusted-keys").read_text().strip() if (SECRETS_DIR / "audit-trusted-keys").exists() else "")
 
 ALLOWED_HOSTS = env_list("APP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
