@@ -205,13 +205,20 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
             legal_bases=sorted(b.code for b in d.legal_bases.all()),
         ))
 
-    # Audit events the report cites: decisions on the deployments, and what happened to each alert.
+    # Audit events the report cites: everything recorded of its deployments (their decisions, watchlist entries,
+    # deletions) and of each alert (its creation, adjudication, engagement, holds and deletion).
     auth_ids = [str(a.pk) for f in facts for a in f.authorisations]
     alert_ids = [str(a.pk) for a in alerts]
+    listed_ids = [str(pk) for pk in WatchlistEntry.objects.filter(watchlist__deployment__in=ids)
+                  .values_list("pk", flat=True)]
+    hold_ids = [str(pk) for pk in LegalHold.objects.filter(alert__deployment__in=ids).values_list("pk", flat=True)]
     events: dict[tuple[str, str], list[EventRef]] = defaultdict(list)
     cited = AuditEvent.objects.filter(
-        Q(object_type="deployments.authorisation", object_id__in=auth_ids)
+        Q(object_type="deployments.deployment", object_id__in=[str(pk) for pk in ids])
+        | Q(object_type="deployments.authorisation", object_id__in=auth_ids)
+        | Q(object_type="deployments.watchlistentry", object_id__in=listed_ids)
         | Q(object_type="matching.alert", object_id__in=alert_ids)
+        | Q(object_type="matching.legalhold", object_id__in=hold_ids)
     ).order_by("seq").values_list("seq", "action", "object_type", "object_id")
     for seq, action, object_type, object_id in cited:
         events[(object_type, object_id)].append(EventRef(seq, action))

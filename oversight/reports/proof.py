@@ -121,3 +121,26 @@ def audit_log_proof(*, checkpoint: Checkpoint, cited_seqs, progress=None) -> dic
         "uncited_newer": sorted({s for s in cited_seqs if s >= checkpoint.tree_size}),
         "all_ok": checkpoint_ok and root_matches and report.ok and all(p.ok for p in proofs),
     }
+
+
+def proof_bundle(proof: dict, *, title: str, period) -> dict:
+    """One document an outsider checks as it stands: the checkpoint, the key, and every cited event's proof.
+
+    `python -m oversight.audit.offline BUNDLE --key KEY` accepts it, or names the first event that fails.
+    """
+    from collections import Counter
+
+    from oversight.audit.keys import pinned_keys_document
+
+    kinds = Counter(p.object_type.split(".")[-1] for p in proof["proofs"])
+    return {
+        "kind": "audit-proof-bundle",
+        "version": 1,
+        "log": proof["log"],
+        "report": {"title": title, "period_start": period[0], "period_end": period[1]},
+        "checkpoint": proof["checkpoint"],
+        "keys": pinned_keys_document()["keys"],
+        "cites": dict(sorted(kinds.items())),
+        "proofs": [{k: p.document[k] for k in ("leaf_index", "leaf_hash", "event", "proof")}
+                   for p in proof["proofs"]],
+    }

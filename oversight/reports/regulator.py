@@ -455,9 +455,9 @@ def _audit_view(audit: ForceAudit, as_of: datetime) -> dict:
 
 
 def _cited(facts: Facts, audits: list[ForceAudit]) -> list[int]:
-    """The events whose inclusion the report proves: every decision on its deployments, and its audits' records."""
-    seqs = [e.seq for df in facts.deployments for a in df.authorisations
-            for e in facts.events_of("deployments.authorisation", a.pk)]
+    """The events whose inclusion the report proves: every event it draws on (deployments, their decisions,
+    watchlist entries, alerts and what happened to each, deletions) and its audits' records. Not a sample."""
+    seqs = [e.seq for refs in facts.events.values() for e in refs]
     ids = {"reports.forceaudit": [str(a.pk) for a in audits],
            "reports.auditfinding": [str(f.pk) for a in audits for f in a.findings.all()],
            "reports.auditrecommendation": [str(r.pk) for a in audits for r in a.recommendations.all()],

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from oversight.audit.checkpoints import checkpoint_make
+from oversight.reports.proof import proof_bundle
 from oversight.audit.log import audit_record
 from oversight.models import OVERSIGHT_ROLES, Force, User
 from oversight.permissions import require_role
@@ -84,7 +85,8 @@ def report_run_execute(run_id: int) -> ReportRun:
         _progress(run_id, 80, "Rendering the PDF")
         pdf, pages = render_pdf(render_html(report, run=run, for_pdf=True), base_url=run.site_url)
         _progress(run_id, 95, "Storing the report")
-        proofs = json.dumps([p.document for p in report.proof["proofs"]], cls=DjangoJSONEncoder, indent=1)
+        proofs = json.dumps(proof_bundle(report.proof, title=f"Regulator report {run.pk}",
+                                         period=(run.period_start, run.period_end)), cls=DjangoJSONEncoder, indent=1)
         summary = {
             "deployments": len(report.deployments), "alerts": report.alert_count, "pages": pages,
             "exceptions": len(report.exceptions), "open_exceptions": report.open_exceptions,

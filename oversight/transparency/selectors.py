@@ -82,3 +82,10 @@ def may_publish(user, force: Force) -> bool:
 
 def may_withdraw(user) -> bool:
     return user is not None and user.is_authenticated and user.role == Role.OVERSIGHT_ADMIN
+
+
+def audit_checkpoints_public() -> QuerySet:
+    """Every signed checkpoint of the audit log, newest first: sizes, roots and signatures, no event content."""
+    from oversight.models import Checkpoint
+
+    return Checkpoint.objects.order_by("-tree_size", "-id").defer("frontier")

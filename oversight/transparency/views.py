@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
 from oversight.transparency import figures, render as rendering, selectors, services
@@ -92,6 +94,34 @@ def atrs_json(request, code: str, kind: str):
     return JsonResponse(_atrs(request, code, kind), json_dumps_params={"indent": 2, "ensure_ascii": False})
 
 
+def audit_checkpoints(request):
+    """The audit log's signed checkpoints, newest first: what anyone may save and later check the log against."""
+    from django.core.paginator import Paginator
+
+    from oversight.audit.keys import trusted_keys
+
+    page = Paginator(selectors.audit_checkpoints_public(), 50).get_page(request.GET.get("page"))
+    return render(request, "transparency/audit_checkpoints.html", {
+        "page": page, "keys": trusted_keys(),
+    })
+
+
+def audit_checkpoints_json(request):
+    """Every signed checkpoint, oldest first, with the keys that sign them (`?after=SIZE` for newer ones only)."""
+    from oversight.audit.checkpoints import checkpoint_document
+    from oversight.audit.keys import pinned_keys_document
+
+    after = request.GET.get("after", "")
+    if after and not after.isdigit():
+        return JsonResponse({"after": "must be a whole number: the tree size after which to list checkpoints"},
+                            status=400)
+    checkpoints = selectors.audit_checkpoints_public().order_by("tree_size", "id")
+    if after:
+        checkpoints = checkpoints.filter(tree_size__gt=int(after))
+    doc = pinned_keys_document() | {"checkpoints": [checkpoint_document(cp) for cp in checkpoints.iterator()]}
+    return JsonResponse(doc, json_dumps_params={"indent": 1})
+
+
 def report_list(request):
     return render(request, "transparency/report_list.html", {"reports": selectors.report_list_public()})
 
@@ -114,6 +144,9 @@ def schema(request, name: str):
                             content_type="application/schema+json")
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+PUBLISHED_MAX_AGE = 24 * 3600
 
 
 def _visible_report(request, pk: int):
@@ -146,6 +179,8 @@ def _content(report, fmt: str) -> bytes:
     return rendering.render_pdf(rendering.render_html(document, draft=True))
 
 
+# The report is a standalone document with its styles inline (kept byte for byte once made).
+@csp_update({"style-src": ["'unsafe-inline'"]})
 def report_page(request, pk: int):
     report = _visible_report(request, pk)
     if report.status == ReportStatus.WITHDRAWN:
@@ -154,6 +189,8 @@ def report_page(request, pk: int):
     if report.is_draft:
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"
+    else:
+        _published_file(response, report)
     return response
 
 
@@ -167,7 +204,17 @@ def report_download(request, pk: int, fmt: str):
     response["Content-Disposition"] = f'attachment; filename="{prefix}{draft}-{DOWNLOAD_NAMES[fmt]}"'
     if report.is_draft:
         response["Cache-Control"] = "private, no-store"
+    else:
+        _published_file(response, report)
     return response
+
+
+def _published_file(response, report) -> None:
+    """A published version's bytes never change (a correction is a new version): caches keep them, and a
+    withdrawal is seen within a day."""
+    response["Cache-Control"] = f"public, max-age={PUBLISHED_MAX_AGE}, immutable"
+    if report.published_at:
+        response["Last-Modified"] = http_date(report.published_at.timestamp())
 
 
 # --- Preparation and publication (signed-in) ------------------------------------------------------------------

@@ -76,3 +76,61 @@ def test_an_altered_event_makes_the_report_say_not_verified(world):
                               as_of=world.as_of)
     assert not report.proof["all_ok"] and not report.proof["verify"]["ok"]
     assert "Not verified." in render_html(report)
+
+
+def _offline(path, *args) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "oversight.audit.offline", str(path), *args],
+                          capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_the_bundle_passes_the_offline_verifier_as_it_stands_and_covers_every_alert_event(world, tmp_path):
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from oversight.reports.proof import proof_bundle
+
+    report = _report(world)
+    bundle = proof_bundle(report.proof, title="test", period=(world.start, world.end))
+    path = tmp_path / "proofs.json"
+    path.write_text(json.dumps(bundle, cls=DjangoJSONEncoder))
+    code, out = _offline(path, "--key", public_key_hex())
+    assert code == 0, out
+    assert out.startswith(f"VALID: all {len(bundle['proofs'])} cited events")
+    assert f"checked with trusted key {report.checkpoint.key_id}" in out
+
+    alerts = [str(a.pk) for a in world.alerts.values()]
+    alert_events = set(AuditEvent.objects.filter(object_type="matching.alert", object_id__in=alerts,
+                                                 seq__lt=report.checkpoint.tree_size).values_list("seq", flat=True))
+    assert {"alert.raise", "alert.adjudicate"} <= set(
+        AuditEvent.objects.filter(seq__in=alert_events).values_list("action", flat=True))
+    assert alert_events <= {p["leaf_index"] for p in bundle["proofs"]}
+
+    flipped = json.loads(path.read_text())
+    victim = flipped["proofs"][len(flipped["proofs"]) // 2]
+    victim["proof"][0] = ("0" if victim["proof"][0][0] != "0" else "1") + victim["proof"][0][1:]
+    path.write_text(json.dumps(flipped))
+    code, out = _offline(path, "--key", public_key_hex())
+    assert code == 1 and f"INVALID: event {victim['leaf_index']}: the inclusion proof does not lead" in out
+
+
+def test_the_offline_verifier_refuses_a_key_of_the_documents_own_choosing(world, tmp_path):
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from oversight.reports.proof import proof_bundle
+
+    report = _report(world)
+    path = tmp_path / "proofs.json"
+    path.write_text(json.dumps(proof_bundle(report.proof, title="t", period=(world.start, world.end)),
+                               cls=DjangoJSONEncoder))
+    code, out = _offline(path)
+    assert code == 1 and "give the log's public key" in out
+    stranger = "11" * 32
+    code, out = _offline(path, "--key", stranger)
+    assert code == 1 and "not valid for the trusted key" in out
