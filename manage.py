@@ -3,9 +3,14 @@
 import os
 import sys
 
+SCHEMA_COMMANDS = {"migrate", "makemigrations", "sqlmigrate", "showmigrations", "createcachetable", "dbshell"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if len(sys.argv) > 1 and sys.argv[1] in SCHEMA_COMMANDS:
+        # Schema changes run as the owner of the tables; everything else as the application's role.
+        os.environ.setdefault("APP_DB_ROLE", "owner")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line

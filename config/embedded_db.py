@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_PGDATA = BASE_DIR / ".pgdata"
+# APP_EMBEDDED_PGDATA points one process set at another data folder (a scratch server for a test).
+DEFAULT_PGDATA = Path(os.environ.get("APP_EMBEDDED_PGDATA", "").strip() or BASE_DIR / ".pgdata")
 DATABASE_NAME = "frgov"
 
 # Server memory for the embedded default, applied with ALTER SYSTEM (restarting the server once when
@@ -111,11 +112,29 @@ def socket_dir(pgdata: Path = DEFAULT_PGDATA) -> Path:
     return find_suitable_socket_dir(pgdata.resolve(), PostgresServer.runtime_path)
 
 
-def ensure_running(pgdata: Path = DEFAULT_PGDATA) -> Path:
-    """Start the server if needed and return the folder that holds its Unix socket."""
+class EmbeddedServerHeld(RuntimeError):
+    """The server was stopped with `manage.py db stop`: nothing starts it again until `db start`."""
+
+
+# Written by `db stop`, removed by `db start`. Without it, the next request would start the server that an
+# operator had just stopped (every connection brings it up on demand), and the stop would not hold.
+HOLD_MARKER = "STOPPED-BY-COMMAND"
+
+
+def ensure_running(pgdata: Path = DEFAULT_PGDATA, *, start_held: bool = False) -> Path:
+    """Start the server if needed and return the folder that holds its Unix socket.
+
+    A server stopped by `db stop` stays stopped (EmbeddedServerHeld) unless `start_held` (`db start`).
+    """
     current = status(pgdata)
     if current.running and current.socket_dir is not None:
         return current.socket_dir
+    marker = pgdata / HOLD_MARKER
+    if marker.exists():
+        if not start_held:
+            raise EmbeddedServerHeld(
+                f"the embedded database was stopped with `manage.py db stop`; `manage.py db start` starts it ({pgdata})")
+        marker.unlink()
     wanted = server_memory()
     socket = _start(pgdata)
     if _configure(socket, wanted):
@@ -162,17 +181,61 @@ def _configure(socket_dir: Path, wanted: dict[str, str]) -> bool:
     return restart
 
 
+# The application never connects as the server's superuser. Migrations run as the owner of the tables; the
+# site and workers as a role that owns nothing and may only read and append to the audit log and row history
+# (oversight/database_roles.py applies its grants after every migration).
+OWNER_ROLE = "frgov_owner"
+APP_ROLE = "frgov_app"
+_prepared: set[str] = set()
+
+
 def _ensure_database(socket_dir: Path) -> None:
     import psycopg
 
     with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
+        for role in (OWNER_ROLE, APP_ROLE):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS')
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}" OWNER "{OWNER_ROLE}"')
+        else:
+            conn.execute(f'ALTER DATABASE "{DATABASE_NAME}" OWNER TO "{OWNER_ROLE}"')
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname=DATABASE_NAME, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")  # a superuser's act, once; the owner then uses it
+        conn.execute(f'ALTER SCHEMA public OWNER TO "{OWNER_ROLE}"')
+        # The SQL broker and result tables of the embedded Celery transport are made by the workers themselves.
+        conn.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{APP_ROLE}"')
+        # A data folder made before the roles existed holds tables the superuser owns: hand them to the owner.
+        rows = conn.execute(
+            "SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relowner = 'postgres'::regrole AND c.relkind IN ('r','p','v','m','S') "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('e','a','i'))"
+        ).fetchall()
+        kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
+        for kind, name in rows:
+            conn.execute(f'ALTER {kinds[kind]} public."{name}" OWNER TO "{OWNER_ROLE}"')
+        for (signature,) in conn.execute(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' AND p.proowner = 'postgres'::regrole "
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')").fetchall():
+            conn.execute(f'ALTER FUNCTION {signature} OWNER TO "{OWNER_ROLE}"')
 
 
-def stop(pgdata: Path = DEFAULT_PGDATA) -> bool:
-    """Stop the server; returns False when it was not running."""
+def prepare_roles(socket_dir: Path) -> None:
+    """Once per process: make sure the roles exist and own what they should (a server started by an older
+    version of the platform has neither)."""
+    key = str(socket_dir)
+    if key not in _prepared:
+        _ensure_database(socket_dir)
+        _prepared.add(key)
+
+
+def stop(pgdata: Path = DEFAULT_PGDATA, *, hold: bool = False) -> bool:
+    """Stop the server; returns False when it was not running. With `hold`, it stays stopped until
+    `ensure_running(start_held=True)`: connections no longer start it."""
+    if hold and pgdata.is_dir():
+        (pgdata / HOLD_MARKER).write_text("stopped by `manage.py db stop`; `manage.py db start` starts it\n")
     if not status(pgdata).running:
         _prune_dead_handles(pgdata)
         return False

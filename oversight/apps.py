@@ -7,4 +7,10 @@ class OversightConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from oversight.audit import actions  # noqa: F401  (registers the ground layer's audit actions)
+        from oversight.database_roles import grants_apply
+
+        # Once per migrate (every app's tables exist by then): the application's role gets exactly its grants.
+        post_migrate.connect(grants_apply, sender=self, dispatch_uid="oversight-database-grants")
