@@ -5,6 +5,7 @@ the deployment's state does not allow) with the rule identifiers in `rules`.
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -124,7 +125,12 @@ class PolicyDocumentViewSet(ReadOnly):
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         doc = self.get_object()
-        return FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+        if not doc.file:
+            raise NotFound(f"policy document {doc.pk} has no file")
+        # Always a download, never shown inline: a document is a file to keep, not a page of this site.
+        suffix = ".pdf" if doc.content_type == "application/pdf" else ".txt"
+        return FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
+                            filename=slugify(f"{doc.title} {doc.version}") + suffix)
 
 
 class AuthorisationViewSet(ReadOnly):
@@ -365,5 +371,12 @@ class WatchlistEntryViewSet(ReadOnly):
     @action(detail=True, methods=["get"])
     def image(self, request, pk=None):
         entry = self.get_object()
+        if not entry.image:
+            return Response({"detail": f"the image of watchlist entry {entry.pk} was deleted under the retention "
+                                       "policy"}, status=status.HTTP_410_GONE)
+        try:
+            handle = entry.image.open("rb")
+        except FileNotFoundError:
+            raise NotFound(f"the image file of watchlist entry {entry.pk} is missing") from None
         kind = "image/png" if entry.image.name.endswith(".png") else "image/jpeg"
-        return FileResponse(entry.image.open("rb"), content_type=kind)
+        return FileResponse(handle, content_type=kind)

@@ -247,11 +247,15 @@ def _refuse_clash(asset: Asset, deployment: Deployment, exclude_booking: int | N
     clash = clashes.exclude(pk=exclude_booking).select_related("deployment").first()
     if clash is None:
         return
-    whose = (f"\u201c{clash.deployment.title}\u201d" if clash.deployment.force_id == deployment.force_id
-             else "another force's deployment")
+    if clash.deployment.force_id != deployment.force_id:
+        # Another force's bookings are its own business (its drafts may be covert): name only the window asked for.
+        lower, upper = (timezone.localtime(t) for t in (deployment.starts_at, deployment.ends_at))
+        raise ValidationError({"assets": f"{asset} is not available from {lower:%d %b %Y %H:%M} to "
+                                         f"{upper:%d %b %Y %H:%M}; choose another"})
     lower, upper = (timezone.localtime(t) for t in (clash.during.lower, clash.during.upper))
     raise ValidationError({"assets": f"{asset} is already booked from {lower:%d %b %Y %H:%M} to "
-                                     f"{upper:%d %b %Y %H:%M} for {whose}; choose another"})
+                                     f"{upper:%d %b %Y %H:%M} for \u201c{clash.deployment.title}\u201d; "
+                                     "choose another"})
 
 
 def _book(actor: User, deployment: Deployment, asset: Asset) -> AssetBooking:

@@ -99,7 +99,12 @@ def deployment_decide(request, pk: int):
         else:
             messages.success(request, done)
             return redirect("deployment-detail", pk=deployment.pk)
-    return _detail(request, deployment, decision_form=form, status=400)
+    deployment.refresh_from_db()
+    errors = None
+    if deployment.status not in (Status.DRAFT, Status.SUBMITTED):
+        # Someone decided first: the decision form is no longer on the page, so say why at the top of it.
+        errors = [message for messages_ in form.errors.values() for message in messages_]
+    return _detail(request, deployment, decision_form=form, errors=errors, status=400)
 
 
 MOVES = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import django_filters
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.selectors import deployment_list
+from oversight.api import WholeNumberFilter
 from matching import adjudication, enrolment, live, rfr, selectors
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
 
@@ -134,16 +137,21 @@ def _read(upload, field: str) -> bytes:
 
 
 # --- alerts ----------------------------------------------------------------------------------------
+class AlertFilter(django_filters.FilterSet):
+    deployment = WholeNumberFilter(field_name="deployment", help_text="Alerts of this deployment only")
+    after = WholeNumberFilter(field_name="id", lookup_expr="gt", help_text="Alerts newer than this alert id")
+
+    class Meta:
+        model = Alert
+        fields = ["deployment", "after"]
+
+
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
+    filterset_class = AlertFilter
 
     def get_queryset(self):
-        qs = selectors.alert_list(user=self.request.user).order_by("-id")
-        if "deployment" in self.request.query_params:
-            qs = qs.filter(deployment_id=self.request.query_params["deployment"])
-        if "after" in self.request.query_params:
-            qs = qs.filter(id__gt=self.request.query_params["after"])
-        return qs
+        return selectors.alert_list(user=self.request.user).order_by("-id")
 
     @extend_schema(request=AdjudicateInput, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -204,6 +212,9 @@ class DeviceAuthenticated(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_authenticate_header(self, request):
+        return 'Device realm="api"'  # a missing or wrong token is a 401 that says how to authenticate
 
     def device(self, request, deployment_id: int):
         header = request.headers.get("Authorization", "")

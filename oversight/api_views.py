@@ -109,10 +109,15 @@ class ConsistencyProofView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, parameters=[
         OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)])
     def get(self, request):
-        try:
-            old, new = int(request.query_params["from"]), int(request.query_params["to"])
-        except (KeyError, ValueError):
-            raise ValidationError({"from": "give whole numbers 'from' and 'to' (tree sizes)"}) from None
+        sizes, errors = {}, {}
+        for name in ("from", "to"):
+            try:
+                sizes[name] = int(request.query_params[name])
+            except (KeyError, ValueError):
+                errors[name] = [f"give '{name}' as a whole number (a tree size of the log)"]
+        if errors:
+            raise ValidationError(errors)
+        old, new = sizes["from"], sizes["to"]
         try:
             return Response(proofs.consistency_document(old, new))
         except proofs.ProofUnavailable as exc:

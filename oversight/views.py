@@ -24,6 +24,9 @@ def home(request):
     if not user.is_authenticated:
         # The public front page leads to the transparency site (templates only: this layer imports nothing above).
         return render(request, "transparency/public_home.html", {"forces": selectors.force_list_public()})
+    if user.role not in LANDING:
+        # Signed in but not yet given a role (a new account, or a system administrator): nothing to land on.
+        return render(request, "oversight/no_role.html")
     return redirect(LANDING[user.role])
 
 

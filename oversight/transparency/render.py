@@ -5,9 +5,7 @@ published version can be rendered once and kept byte for byte.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from oversight.charts import bar_chart, line_chart
+from oversight.csv_export import csv_bytes
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 REPORT_SCHEMA_URL = "/transparency/schema/transparency-report.schema.json"
@@ -71,22 +70,9 @@ def render_json(document: dict) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def render_csv(document: dict) -> bytes:
     columns = csv_columns()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in document["deployment_log"]:
-        writer.writerow([_cell(row[column]) for column in columns])
-    return buffer.getvalue().encode()
+    return csv_bytes(columns, ([row[column] for column in columns] for row in document["deployment_log"]))
 
 
 def charts(document: dict) -> dict:

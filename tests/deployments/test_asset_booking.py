@@ -29,7 +29,7 @@ def test_a_van_booked_by_one_force_is_refused_to_another_for_an_overlapping_wind
                                                       format="json")
     assert response.status_code == 400
     message = response.json()["assets"][0]
-    assert "lfr-van-01 is already booked" in message and "another force's deployment" in message
+    assert message.startswith("lfr-van-01 is not available from")  # the window asked for, not the other's
     assert "New Street" not in message  # nothing of the other force's deployment leaks
     assert database_state() == before
     assert personas.api(personas.operator_b).post(f"/api/deployments/{other.pk}/book/", {"asset": "lfr-van-02"},

@@ -1,0 +1,91 @@
+"""Answers for requests the site cannot serve through no fault in their content.
+
+- The database is unreachable (stopped, restarting, the network between us down): 503 with `Retry-After`, so
+  that a camera or a script knows to wait and send again, and a person sees a page that says so in plain words.
+- The request body is larger than the site accepts: 413 naming the limit.
+
+The API answers in JSON and the pages in HTML. Nothing here touches the database: it may be the thing that is down.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.views import defaults
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(request, *, status: int, title: str, message: str, headers: dict | None = None) -> HttpResponse:
+    if _is_api(request):
+        response = JsonResponse({"detail": message}, status=status)
+    else:
+        html = render_to_string("oversight/unavailable.html", {"title": title, "message": message})
+        response = HttpResponse(html, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def database_unavailable(request) -> HttpResponse:
+    return _answer(request, status=503, title="Service unavailable",
+                   message=f"The service cannot reach its database just now. Nothing you sent was saved. "
+                           f"Please try again in {RETRY_AFTER_SECONDS} seconds.",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def request_too_large(request, exc) -> HttpResponse:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+    if isinstance(exc, RequestDataTooBig):
+        message = (f"The request is too large: the site accepts at most {limit_mb:g} MB of data besides "
+                   "attached files. Send smaller crops or fewer at once.")
+        return _answer(request, status=413, title="Request too large", message=message)
+    what = "fields" if isinstance(exc, TooManyFieldsSent) else "files"
+    return _answer(request, status=400, title="Too many parts",
+                   message=f"The request has too many {what}; send fewer at once.")
+
+
+def response_for(request, exc) -> HttpResponse | None:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("database unreachable while serving %s: %s", request.path, exc)
+        return database_unavailable(request)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return request_too_large(request, exc)
+    return None
+
+
+class ErrorResponseMiddleware:
+    """Turns the exceptions above, raised by any view (the API's included), into their answers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return response_for(request, exception)
+
+
+def server_error(request):
+    """handler500: an outage met outside a view (a session saved after the response, say) is still a 503."""
+    import sys
+
+    answer = response_for(request, sys.exc_info()[1])
+    return answer if answer is not None else defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    """handler400: a body too large met by a middleware before the view (the CSRF check reads the form)."""
+    answer = response_for(request, exception)
+    return answer if answer is not None else defaults.bad_request(request, exception)
