@@ -13,7 +13,6 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 # Deeper JSON than this is refused before any serializer walks it: no request body of ours nests past a few levels.
 MAX_JSON_DEPTH = 32
@@ -116,6 +115,10 @@ def exception_handler(exc, context):
         return Response({"detail": str(exc) or "You may not do that."}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, Http404):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which names this module's JSONParser,
+    # when it is first imported (a Celery worker's or migrate's system checks import this module first).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
 
 
