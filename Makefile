@@ -21,6 +21,8 @@ test: setup
 	$(PYTHON) -m pytest
 
 setup: system-deps $(STAMP) models
+	@# `db stop` holds until `db start`: running the demo or the tests is asking for the database again.
+	@test -n "$$DATABASE_URL" || $(PYTHON) manage.py db start >/dev/null
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py collectstatic --noinput -v 0
 

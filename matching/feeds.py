@@ -1,12 +1,16 @@
 """A video file played as a camera feed: frames sampled at a fixed rate go through live matching."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 
 import cv2
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from matching.audit_actions import VIDEO_FEED_START
@@ -35,42 +39,125 @@ def video_feed_start(*, actor, device: Device, name: str, data: bytes) -> VideoF
     return feed
 
 
+class FeedHeldElsewhere(Exception):
+    """Another worker is playing this feed (a redelivered message while the first one still runs)."""
+
+
+# pg_advisory_lock(FEED_LOCK, feed id) is held by whoever plays a feed. It is a session lock: when a
+# worker dies its connection closes and the lock goes with it, so "nobody holds it" means "nobody plays it".
+FEED_LOCK = 0x46454544  # "FEED", the first key of the two-key advisory lock (fits in int4)
+
+
+@contextmanager
+def feed_held(feed_id: int) -> Iterator[bool]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [FEED_LOCK, feed_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [FEED_LOCK, feed_id])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                pass
+
+
 def video_feed_run(feed: VideoFeed, *, frames_per_second: float = 2.0,
                    progress: Callable[[int, int], None] | None = None) -> VideoFeed:
-    """Sample the video at `frames_per_second`, match every sampled frame, record progress as it goes."""
+    """Sample the video at `frames_per_second` and match every sampled frame, resuming after the last
+    frame whose results were committed (a worker that died mid-feed, a redelivered task).
+
+    Each frame's alerts and counts and the feed's progress are written in one transaction, so a frame is
+    either counted and recorded as done, or neither: a resumed feed counts no frame twice.
+    """
+    with feed_held(feed.pk) as held:
+        if not held:
+            raise FeedHeldElsewhere(f"video feed {feed.pk} is being played by another worker")
+        feed.refresh_from_db()
+        if feed.status in (VideoFeedStatus.DONE, VideoFeedStatus.FAILED):
+            return feed
+        return _play(feed, frames_per_second=frames_per_second, progress=progress)
+
+
+def _play(feed: VideoFeed, *, frames_per_second: float, progress) -> VideoFeed:
     capture = cv2.VideoCapture(feed.file.path)
     if not capture.isOpened():
+        capture.release()
         return _fail(feed, "the file is not a video this system can read")
     native_fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     step = max(1, round(native_fps / frames_per_second))
-    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0) // step or 1
-    VideoFeed.objects.filter(pk=feed.pk).update(status=VideoFeedStatus.RUNNING, frames_total=total)
-    index = done = faces = alerts = 0
+    total = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0) // step, feed.frames_done)
+    VideoFeed.objects.filter(pk=feed.pk).update(status=VideoFeedStatus.RUNNING, frames_total=total or 1,
+                                                progress_at=timezone.now())
+    resume_after = feed.frames_done  # sampled frames already counted by an earlier run
+    index = sampled = 0
+    done, faces, alerts = feed.frames_done, feed.faces, feed.alerts
     try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
+        while capture.grab():  # grab without decoding; only sampled frames are decoded
             if index % step == 0:
-                encoded, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
-                if encoded:
-                    result = frames_ingest(device=feed.device, frames=[jpeg.tobytes()])[0]
-                    faces += result.faces
-                    alerts += len(result.alerts)
-                done += 1
-                VideoFeed.objects.filter(pk=feed.pk).update(frames_done=done, faces=faces, alerts=alerts,
-                                                            frames_total=max(total, done))
-                if progress:
-                    progress(done, max(total, done))
+                sampled += 1
+                if sampled > resume_after:
+                    ok, frame = capture.retrieve()
+                    found, raised = _frame_match(feed, frame if ok else None, done)
+                    done, faces, alerts = done + 1, faces + found, alerts + raised
+                    if progress:
+                        progress(done, max(total, done))
             index += 1
     except MatchingRefused as exc:
         return _fail(feed, str(exc))
     finally:
         capture.release()
+    if done == 0:
+        return _fail(feed, "the file holds no video frames this system can read: is it a video?")
     VideoFeed.objects.filter(pk=feed.pk).update(status=VideoFeedStatus.DONE, finished_at=timezone.now(),
                                                 frames_total=done)
     feed.refresh_from_db()
     return feed
+
+
+def _frame_match(feed: VideoFeed, frame, done: int) -> tuple[int, int]:
+    """Match one frame and record the feed's progress in the same transaction; (faces, alerts)."""
+    encoded, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90]) if frame is not None else (False, None)
+    with transaction.atomic():
+        found = raised = 0
+        if encoded:
+            result = frames_ingest(device=feed.device, frames=[jpeg.tobytes()])[0]
+            found, raised = result.faces, len(result.alerts)
+        # Compare-and-set on frames_done: should two runs ever overlap, the second one's frame rolls back.
+        moved = VideoFeed.objects.filter(pk=feed.pk, frames_done=done).update(
+            frames_done=done + 1, faces=F("faces") + found, alerts=F("alerts") + raised,
+            frames_total=Greatest(F("frames_total"), done + 1), progress_at=timezone.now())
+        if moved != 1:
+            raise FeedHeldElsewhere(f"video feed {feed.pk} moved past frame {done} in another run")
+    return found, raised
+
+
+def video_feeds_watch(*, stale_after: timedelta) -> list[int]:
+    """Fail every running feed whose progress stopped `stale_after` ago and that no worker holds.
+
+    A feed whose worker died and whose task is never delivered again would otherwise say "running" for
+    ever. One that a worker still holds (a slow frame, a database that is briefly away) is left alone.
+    """
+    now = timezone.now()
+    cutoff = now - stale_after
+    stale = VideoFeed.objects.filter(status=VideoFeedStatus.RUNNING).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff))
+    failed = []
+    for feed in stale.only("pk", "frames_done", "frames_total", "progress_at"):
+        with feed_held(feed.pk) as free:
+            if not free:
+                continue
+            minutes = max(1, round(stale_after.total_seconds() / 60))
+            reason = (f"stopped: no frame was matched for {minutes} minute{'s' if minutes != 1 else ''} and no "
+                      f"worker is playing the feed (the worker was lost). {feed.frames_done} of "
+                      f"{feed.frames_total} frames were matched and counted; play the rest as a new feed.")
+            if VideoFeed.objects.filter(pk=feed.pk, status=VideoFeedStatus.RUNNING,
+                                        frames_done=feed.frames_done).update(
+                    status=VideoFeedStatus.FAILED, error=reason, finished_at=now):
+                failed.append(feed.pk)
+    return failed
 
 
 def _fail(feed: VideoFeed, message: str) -> VideoFeed:

@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 
 @shared_task(name="matching.tasks.retention_run")
@@ -10,10 +14,28 @@ def retention_run() -> dict:
     return {"watchlist_entries": report.watchlist_entries, "alerts": report.alerts, "rfr_probes": report.rfr_probes}
 
 
-@shared_task(name="matching.tasks.video_feed_process")
+# Late acknowledgement: the message stays with the broker until the feed is done, so a worker that dies
+# mid-feed (or whose pool child dies: reject_on_worker_lost) leaves it to be delivered again, and the next
+# run resumes after the last committed frame. A database that is briefly away is retried with back-off.
+@shared_task(name="matching.tasks.video_feed_process", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60,
+             retry_jitter=False, max_retries=10)
 def video_feed_process(feed_id: int) -> dict:
-    from matching.feeds import video_feed_run
+    from matching.feeds import FeedHeldElsewhere, video_feed_run
     from matching.models import VideoFeed
 
-    feed = video_feed_run(VideoFeed.objects.select_related("device__deployment").get(pk=feed_id))
+    feed = VideoFeed.objects.select_related("device__deployment").get(pk=feed_id)
+    try:
+        feed = video_feed_run(feed)
+    except FeedHeldElsewhere:
+        feed.refresh_from_db()
+        return {"status": "held-elsewhere", "frames": feed.frames_done, "faces": feed.faces, "alerts": feed.alerts}
     return {"status": feed.status, "frames": feed.frames_done, "faces": feed.faces, "alerts": feed.alerts}
+
+
+@shared_task(name="matching.tasks.video_feeds_watch")
+def video_feeds_watch() -> dict:
+    """Scheduled: fail running feeds that stopped making progress and that no worker holds."""
+    from matching.feeds import video_feeds_watch as watch
+
+    return {"failed": watch(stale_after=timedelta(minutes=settings.VIDEO_FEED_STALE_MINUTES))}

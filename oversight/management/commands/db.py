@@ -18,9 +18,9 @@ class Command(BaseCommand):
         if env_str("DATABASE_URL"):
             raise CommandError("DATABASE_URL is set: this project is using an external server, not the embedded one")
         if verb == "start":
-            embedded_db.ensure_running()
+            embedded_db.ensure_running(start_held=True)
         elif verb == "stop":
-            if embedded_db.stop():
+            if embedded_db.stop(hold=True):
                 self.stdout.write("embedded PostgreSQL stopped")
                 return
         self.stdout.write(embedded_db.status().describe())
