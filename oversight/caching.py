@@ -18,12 +18,13 @@ class PublicCachingMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (request.method in ("GET", "HEAD") and response.status_code == 200
-                and (request.path == "/" or request.path.startswith(PUBLIC_PREFIXES))
-                and not response.has_header("Cache-Control") and not response.cookies):
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                patch_cache_control(response, private=True, no_cache=True)
-            else:
-                patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+        if (request.method not in ("GET", "HEAD") or response.status_code != 200
+                or not (request.path == "/" or request.path.startswith(PUBLIC_PREFIXES))
+                or response.has_header("Cache-Control")):
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_cache=True)  # their name is in the header
+        elif not response.cookies:  # a page that sets a cookie (a form's CSRF token) is not for sharing
+            patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
         return response
