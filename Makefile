@@ -11,11 +11,12 @@ demo: setup
 	$(PYTHON) manage.py demo
 	$(MAKE) --no-print-directory serve
 
-# A real Celery worker and beat serve beside the site: on the SQL transport of the embedded database,
-# or on Redis when APP_CELERY_BROKER names a redis:// URL.
+# The production process set, supervised: the site in gunicorn, the camera and operator pool, Celery
+# workers on their queues and beat (on the SQL transport of the embedded database, or on Redis when
+# APP_CELERY_BROKER names a redis:// URL). Debug is off, as in production.
 serve:
-	@echo "Serving on http://$(HOST)/ — Ctrl-C stops the site, the worker and the embedded database."
-	@APP_CELERY_BROKER=$${APP_CELERY_BROKER:-embedded} $(PYTHON) manage.py serve $(HOST)
+	@echo "Serving on http://$(HOST)/ — Ctrl-C stops the site, the workers, beat and the embedded database."
+	@APP_DEBUG=$${APP_DEBUG:-0} APP_CELERY_BROKER=$${APP_CELERY_BROKER:-embedded} $(PYTHON) manage.py serve $(HOST)
 
 test: setup
 	$(PYTHON) -m pytest
