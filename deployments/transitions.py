@@ -55,6 +55,12 @@ TRANSITIONS: dict[str, Transition] = {
     "edit": Transition({S.DRAFT: S.DRAFT}, CHANGE, ("R01-written-authorisation",), "change"),
     "edit_watchlist": Transition({S.DRAFT: S.DRAFT, S.SUBMITTED: S.SUBMITTED}, CHANGE,
                                  ("R10-watchlist-review",), "change the watchlist of"),
+    # Templates are computed, and cameras registered, only for a deployment that is authorised to match.
+    "enrol": Transition({S.AUTHORISED: S.AUTHORISED, S.URGENT_AUTHORISED: S.URGENT_AUTHORISED, S.ACTIVE: S.ACTIVE},
+                        CHANGE, ("R01-written-authorisation",), "enrol the watchlist of"),
+    "register_device": Transition({S.AUTHORISED: S.AUTHORISED, S.URGENT_AUTHORISED: S.URGENT_AUTHORISED,
+                                   S.ACTIVE: S.ACTIVE}, CHANGE, ("R01-written-authorisation",),
+                                  "register a camera for"),
 }
 
 

@@ -78,6 +78,9 @@ def legal_hold_place(*, actor, alert: Alert, reason: str, reference: str) -> Leg
 def legal_hold_release(*, actor, hold: LegalHold, reason: str) -> LegalHold:
     require(actor, CHANGE, hold.alert.deployment.force, "release this hold")
     with transaction.atomic():
+        hold = LegalHold.objects.select_for_update().select_related("alert__deployment__force").get(pk=hold.pk)
+        if hold.released_at is not None:
+            raise IllegalStep({"hold": f"this hold was already released on {hold.released_at:%d %b %Y at %H:%M}"})
         hold.released_at = timezone.now()
         hold.save(update_fields=["released_at"])
         audit_record(actor=actor, action=LEGAL_HOLD_RELEASE, obj=hold, force=hold.alert.deployment.force,

@@ -4,8 +4,6 @@ from __future__ import annotations
 import base64
 import binascii
 
-import django_filters
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,18 +11,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.selectors import deployment_list
-from oversight.api import WholeNumberFilter
 from matching import adjudication, enrolment, live, rfr, selectors
+from matching.face.errors import ImageTooLarge
+from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 # --- serializers -----------------------------------------------------------------------------------
@@ -79,7 +76,7 @@ class RfrSearchSerializer(serializers.ModelSerializer):
 
 class RfrSearchInput(serializers.Serializer):
     probe = serializers.FileField()
-    crime_reference = serializers.CharField()
+    crime_reference = serializers.CharField(max_length=RfrSearch._meta.get_field("crime_reference").max_length)
     probe_source = serializers.CharField()
     candidate_list_length = serializers.IntegerField(required=False, default=10)
     deployment = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -130,28 +127,30 @@ class DeviceInput(serializers.Serializer):
 
 
 def _read(upload, field: str) -> bytes:
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise DjangoValidationError({field: f"the file is {upload.size // 2**20} MB; at most "
-                                            f"{MAX_UPLOAD_BYTES // 2**20} MB"})
-    return upload.read()
+    return image_bytes(upload, field=field)
+
+
+class DeviceJSONParser(JSONParser):
+    """JSON nested thousands deep exhausts Python's parser: a bad request, not a server error."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("the JSON body is nested too deeply") from None
 
 
 # --- alerts ----------------------------------------------------------------------------------------
-class AlertFilter(django_filters.FilterSet):
-    deployment = WholeNumberFilter(field_name="deployment", help_text="Alerts of this deployment only")
-    after = WholeNumberFilter(field_name="id", lookup_expr="gt", help_text="Alerts newer than this alert id")
-
-    class Meta:
-        model = Alert
-        fields = ["deployment", "after"]
-
-
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
-    filterset_class = AlertFilter
 
     def get_queryset(self):
-        return selectors.alert_list(user=self.request.user).order_by("-id")
+        qs = selectors.alert_list(user=self.request.user).order_by("-id")
+        if "deployment" in self.request.query_params:
+            qs = qs.filter(deployment_id=self.request.query_params["deployment"])
+        if "after" in self.request.query_params:
+            qs = qs.filter(id__gt=self.request.query_params["after"])
+        return qs
 
     @extend_schema(request=AdjudicateInput, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -211,10 +210,7 @@ class DeviceAuthenticated(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
-    def get_authenticate_header(self, request):
-        return 'Device realm="api"'  # a missing or wrong token is a 401 that says how to authenticate
+    parser_classes = [MultiPartParser, FormParser, DeviceJSONParser]
 
     def device(self, request, deployment_id: int):
         header = request.headers.get("Authorization", "")
@@ -246,39 +242,74 @@ class DeviceAuthenticated(APIView):
 
 class FramesView(DeviceAuthenticated):
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "frame": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        "frame": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        "frame_id": {"type": "array", "items": {"type": "string", "maxLength": 100}}}}},
         responses=OpenApiTypes.OBJECT)
     def post(self, request, deployment_id: int):
-        """Send one or more JPEG/PNG frames (field `frame`, repeated). Bad frames are reported, good ones matched."""
+        """Send one or more JPEG/PNG frames (field `frame`, repeated). Bad frames are reported, good ones matched.
+
+        With the device's own id of each frame (field `frame_id`, repeated, in the same order), a request sent
+        again after a lost answer is answered with the first result and not counted twice."""
         device = self.device(request, deployment_id)
         uploads = request.FILES.getlist("frame")
         if not uploads:
             raise DjangoValidationError({"frame": "send at least one image in the field 'frame'"})
-        frames = []
-        for i, upload in enumerate(uploads):
-            frames.append(b"" if upload.size > MAX_UPLOAD_BYTES else upload.read())
-        results = live.frames_ingest(device=device, frames=frames)
-        for i, upload in enumerate(uploads):
-            if upload.size > MAX_UPLOAD_BYTES and results[i].error:
-                results[i].error = {"code": "too_large", "message": f"frame {i} is over {MAX_UPLOAD_BYTES // 2**20} MB"}
-        return self.answer(results)
+        frame_ids = request.data.getlist("frame_id") if hasattr(request.data, "getlist") else None
+        # Each frame is read only when its turn comes, and let go after it: one frame in memory at a time.
+        frames = [_frame_reader(upload, i) for i, upload in enumerate(uploads)]
+        return self.answer(live.frames_ingest(device=device, frames=frames, frame_ids=frame_ids))
 
 
 class TemplatesView(DeviceAuthenticated):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, deployment_id: int):
-        """Send templates computed on the device: {"templates": [[128 numbers], ...], "crops": [base64 JPEG|null]}."""
+        """Send templates computed on the device: {"templates": [[128 numbers], ...], "crops": [base64 JPEG|null],
+        "frame_ids": [the device's id of each template]}; `crops` and `frame_ids` are optional."""
         device = self.device(request, deployment_id)
-        templates = request.data.get("templates")
+        body = request.data
+        if not isinstance(body, dict):
+            raise DjangoValidationError({"templates": 'send a JSON object such as {"templates": [[128 numbers]]}, '
+                                                      "not a list, a text or a number"})
+        templates = body.get("templates")
         if not isinstance(templates, list) or not templates:
             raise DjangoValidationError({"templates": "send a non-empty list of templates (lists of 128 numbers)"})
-        crops = []
-        for i, crop in enumerate(request.data.get("crops") or []):
-            try:
-                crops.append(base64.b64decode(crop, validate=True) if crop else None)
-            except (binascii.Error, TypeError):
-                raise DjangoValidationError({f"crops[{i}]": "is not base64"}) from None
-        return self.answer(live.templates_ingest(device=device, templates=templates, crops=crops))
+        frame_ids = body.get("frame_ids")
+        if frame_ids is not None and not isinstance(frame_ids, list):
+            raise DjangoValidationError({"frame_ids": "send a list of ids, one per template, or leave it out"})
+        return self.answer(live.templates_ingest(device=device, templates=templates, crops=_crops(body.get("crops")),
+                                                 frame_ids=frame_ids))
+
+
+def _frame_reader(upload, index: int):
+    def read() -> bytes:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ImageTooLarge(f"frame {index} is {upload.size / 2**20:.1f} MB; at most "
+                                f"{MAX_UPLOAD_BYTES // 2**20} MB")
+        upload.seek(0)
+        return upload.read()
+    return read
+
+
+def _crops(crops) -> list[bytes | None]:
+    """Base64 crops, one per template or null; each passes the image gate with its template."""
+    if crops is None:
+        return []
+    if not isinstance(crops, list):
+        raise DjangoValidationError({"crops": "send a list with one base64 JPEG or null per template, or leave it out"})
+    decoded = []
+    for i, crop in enumerate(crops):
+        if crop is None or crop == "":
+            decoded.append(None)
+            continue
+        if not isinstance(crop, str):
+            raise DjangoValidationError({"crops": f"crop {i + 1} must be a base64 JPEG or PNG, or null"})
+        if len(crop) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
+            raise DjangoValidationError({"crops": f"crop {i + 1} is over {MAX_UPLOAD_BYTES // 2**20} MB"})
+        try:
+            decoded.append(base64.b64decode(crop, validate=True))
+        except (binascii.Error, ValueError):
+            raise DjangoValidationError({"crops": f"crop {i + 1} is not valid base64"}) from None
+    return decoded
 
 
 # --- RFR, OIFR, gallery ----------------------------------------------------------------------------
@@ -321,11 +352,18 @@ class OifrCheckViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = OifrCheckSerializer
     parser_classes = [MultiPartParser, FormParser]
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body: the photo is held in memory only, never in a temporary file (rule 18).
+        request.upload_handlers = [PhotoInMemory(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
     def get_queryset(self):
         return selectors.oifr_check_list(user=self.request.user).select_related("matched")
 
     @extend_schema(request=OifrInput, responses={201: OifrCheckSerializer})
     def create(self, request):
+        if PhotoInMemory.too_large(request):
+            raise DjangoValidationError({"photo": f"the photo is too large; at most {MAX_UPLOAD_BYTES // 2**20} MB"})
         data = OifrInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

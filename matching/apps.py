@@ -7,4 +7,9 @@ class MatchingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from deployments import files
         from matching import audit_actions  # noqa: F401  (registers the matcher's audit actions)
+        from matching.images import image_face_check
+
+        # A watchlist photo is checked in full when it is uploaded, not first at enrolment.
+        files.image_check_register(image_face_check)

@@ -7,10 +7,12 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from deployments import transitions
+from deployments.models import Deployment
 from deployments.selectors import watchlist_entries_for_matching
 from matching import engine
 from matching.audit_actions import ENTRY_ENROL, ENTRY_ENROL_REJECT, GALLERY_ENROL
-from matching.face.errors import ImageRejected, QualityRejected
+from matching.images import image_enrolment
 from matching.models import CustodyImage, GalleryKind, WatchlistTemplate
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
@@ -18,39 +20,82 @@ from oversight.permissions import CHANGE, require
 
 def template_of(data: bytes, *, field: str = "image"):
     """Decode and enrol one photo; a refusal is a ValidationError naming the field and the reason."""
-    pipeline = engine.pipeline()
+    return image_enrolment(data, field=field)
+
+
+class EntryRejected(Exception):
+    """A watchlist entry that cannot be enrolled: `code` says why, `message` says it to a person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _refusal(error: ValidationError, field: str) -> tuple[str, str]:
+    """The code and the first message of a ValidationError raised for `field` (or for no field)."""
+    errors = error.error_dict.get(field, []) if hasattr(error, "error_dict") else error.error_list
+    first = errors[0] if errors else error
+    code = getattr(first, "code", None) or "rejected"
+    return code, " ".join(first.messages) if errors else " ".join(error.messages)
+
+
+def _entry_enrolment(entry):
+    """Compute the template of one entry from its stored photo (no writes), or EntryRejected saying why not."""
+    if not entry.image:
+        raise EntryRejected("image_deleted", f"{entry.subject_reference} has no photo: it was deleted when the "
+                                             "retention period ended, or never attached")
     try:
-        return pipeline.enrol(pipeline.decode(data))
-    except (ImageRejected, QualityRejected) as exc:
-        raise ValidationError({field: f"{exc} ({exc.code})"}, code=exc.code) from None
+        with entry.image.open("rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise EntryRejected("image_missing", f"the photo of {entry.subject_reference} is missing from storage") from None
+    try:
+        return template_of(data)
+    except ValidationError as exc:
+        raise EntryRejected(*_refusal(exc, "image")) from None
+
+
+def _enrolment_allowed(actor, deployment):
+    """Templates only for a deployment that may match (the governance layer's table of states)."""
+    if actor is not None:
+        require(actor, CHANGE, deployment.force, "enrol this watchlist")
+    transitions.target(deployment, "enrol")
+
+
+def _write_template(actor, entry, deployment, enrolment, model) -> WatchlistTemplate:
+    template, _ = WatchlistTemplate.objects.update_or_create(
+        entry=entry,
+        defaults=dict(deployment=deployment, face_model=model, embedding=enrolment.embedding,
+                      quality={k: round(float(v), 3) for k, v in enrolment.quality.items()}),
+    )
+    audit_record(actor=actor, action=ENTRY_ENROL, obj=entry, force=deployment.force,
+                 new={"face_model": model.onnx_sha256[:16], "quality": template.quality})
+    return template
+
+
+def _write_rejection(actor, entry, deployment, refusal: EntryRejected) -> None:
+    audit_record(actor=actor, action=ENTRY_ENROL_REJECT, obj=entry, force=deployment.force,
+                 new={"reason": refusal.message, "code": refusal.code})
+
+
+def _locked(deployment):
+    return Deployment.objects.select_for_update().get(pk=deployment.pk)
 
 
 def entry_enrol(*, actor, entry) -> WatchlistTemplate:
     """Compute (or recompute) the template of one watchlist entry from its stored image."""
     deployment = entry.watchlist.deployment
-    if actor is not None:
-        require(actor, CHANGE, deployment.force, "enrol this watchlist")
-    if not entry.image:
-        raise ValidationError({"image": f"entry {entry.subject_reference} has no image (deleted after retention?)"})
-    with entry.image.open("rb") as fh:
-        data = fh.read()
+    _enrolment_allowed(actor, deployment)
     try:
-        enrolment = template_of(data)
-    except ValidationError as exc:
+        enrolment = _entry_enrolment(entry)
+    except EntryRejected as refusal:
         with transaction.atomic():
-            audit_record(actor=actor, action=ENTRY_ENROL_REJECT, obj=entry, force=deployment.force,
-                         new={"reason": exc.message_dict["image"][0]})
-        raise
+            _write_rejection(actor, entry, deployment, refusal)
+        raise ValidationError({"image": refusal.message}, code=refusal.code) from None
     model = engine.face_model_current()
     with transaction.atomic():
-        template, _ = WatchlistTemplate.objects.update_or_create(
-            entry=entry,
-            defaults=dict(deployment=deployment, face_model=model, embedding=enrolment.embedding,
-                          quality={k: round(float(v), 3) for k, v in enrolment.quality.items()}),
-        )
-        audit_record(actor=actor, action=ENTRY_ENROL, obj=entry, force=deployment.force,
-                     new={"face_model": model.onnx_sha256[:16], "quality": template.quality})
-    return template
+        _enrolment_allowed(actor, _locked(deployment))
+        return _write_template(actor, entry, deployment, enrolment, model)
 
 
 @dataclass
@@ -60,16 +105,37 @@ class EnrolmentReport:
 
 
 def watchlist_enrol(*, actor, deployment) -> EnrolmentReport:
-    """Template every usable entry of a deployment's watchlist; refusals are reported, not fatal."""
-    require(actor, CHANGE, deployment.force, "enrol this watchlist") if actor is not None else None
-    report = EnrolmentReport()
-    for entry in watchlist_entries_for_matching(deployment=deployment):
+    """Template every usable entry of a deployment's watchlist; refusals are reported entry by entry.
+
+    The templates are computed first, with nothing written; then every template and every refusal is
+    written in one transaction, under a lock on the deployment whose state is checked again: a batch is
+    enrolled whole or not at all, never half-written.
+    """
+    _enrolment_allowed(actor, deployment)
+    entries = list(watchlist_entries_for_matching(deployment=deployment))
+    if entries and not any(entry.image for entry in entries):
+        raise ValidationError({"deployment": "the watchlist photos of this deployment were deleted when the "
+                                             "retention period ended: there is nothing to enrol"},
+                              code="images_deleted")
+    computed: list[tuple[object, object]] = []
+    for entry in entries:
         try:
-            entry_enrol(actor=actor, entry=entry)
-            report.enrolled.append(entry.pk)
-        except ValidationError as exc:
-            report.rejected.append({"entry": entry.pk, "subject_reference": entry.subject_reference,
-                                    "reason": exc.message_dict["image"][0], "code": exc.code})
+            computed.append((entry, _entry_enrolment(entry)))
+        except EntryRejected as refusal:
+            computed.append((entry, refusal))
+    model = engine.face_model_current()
+    report = EnrolmentReport()
+    with transaction.atomic():
+        locked = _locked(deployment)
+        _enrolment_allowed(actor, locked)
+        for entry, outcome in computed:
+            if isinstance(outcome, EntryRejected):
+                _write_rejection(actor, entry, locked, outcome)
+                report.rejected.append({"entry": entry.pk, "subject_reference": entry.subject_reference,
+                                        "reason": outcome.message, "code": outcome.code})
+            else:
+                _write_template(actor, entry, locked, outcome, model)
+                report.enrolled.append(entry.pk)
     return report
 
 
@@ -101,17 +167,44 @@ class TemplateRejected(ValueError):
 
 
 def check_template(values) -> np.ndarray:
-    """A pre-computed template from an edge device: 128 finite numbers; normalised here."""
+    """A pre-computed template from an edge device: a flat list of 128 finite numbers (JSON numbers, not text
+    or true/false), neither all zeros nor so large that its length overflows; normalised here."""
     size = WatchlistTemplate._meta.get_field("embedding").dimensions
+    if not isinstance(values, (list, tuple)):
+        raise TemplateRejected("not_a_list", f"must be a list of {size} numbers, not {_kind(values)}")
+    if any(isinstance(v, (list, tuple, dict)) for v in values):
+        raise TemplateRejected("nested", f"must be a flat list of {size} numbers, not a list of lists")
+    if len(values) != size:
+        raise TemplateRejected("wrong_size", f"must have {size} numbers, not {len(values)}")
+    for position, value in enumerate(values, start=1):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TemplateRejected("not_numbers", f"number {position} is {_kind(value)}, not a number")
     try:
         vector = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TemplateRejected("not_numbers", f"must be a list of {size} numbers") from None
-    if vector.ndim != 1 or vector.shape[0] != size:
-        raise TemplateRejected("wrong_size", f"must have {size} numbers, not {vector.size}")
+    except OverflowError:  # an integer beyond any float
+        raise TemplateRejected("too_large", "holds a number too large to be part of a face template") from None
     if not np.all(np.isfinite(vector)):
         raise TemplateRejected("not_finite", "contains NaN or infinite values")
-    norm = np.linalg.norm(vector)
+    with np.errstate(over="ignore"):
+        norm = float(np.linalg.norm(vector))
+    if not np.isfinite(norm):
+        raise TemplateRejected("too_large", "holds numbers too large to be a face template (its length overflows)")
     if norm < 1e-6:
         raise TemplateRejected("zero_vector", "is all zeros")
     return (vector / norm).astype(np.float32)
+
+
+def _kind(value) -> str:
+    """What a person would call a JSON value that is not what was asked for."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (a yes/no value)"
+    if isinstance(value, str):
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        return f'the text "{shown}"'
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (int, float)):
+        return "a single number"
+    return "not a list"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,14 +20,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
+from deployments import transitions
 from deployments.geo import place_contains, place_of
-from deployments.models import Status
+from deployments.models import Deployment, Status
 from deployments.selectors import authorisation_current
 from matching import engine
 from matching.audit_actions import ALERT_RAISE, DEVICE_CREATE, DEVICE_REVOKE
 from matching.enrolment import TemplateRejected, check_template
+from matching.face.decode import PixelBudget
 from matching.face.errors import ImageRejected
-from matching.models import Alert, Device
+from matching.models import EMBEDDING_SIZE, Alert, Device, FrameReceipt
 from matching.search import watchlist_best
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
@@ -50,6 +52,8 @@ def device_create(*, actor, deployment, name: str) -> tuple[Device, str]:
         raise ValidationError({"name": "name the camera or van"})
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
+        # Only for a deployment that may match: never on a draft, or one that has ended (the state table).
+        transitions.target(Deployment.objects.select_for_update().get(pk=deployment.pk), "register_device")
         device = Device.objects.create(deployment=deployment, name=name.strip(), created_by=actor,
                                        token_sha256=hashlib.sha256(token.encode()).hexdigest())
         audit_record(actor=actor, action=DEVICE_CREATE, obj=device, force=deployment.force,
@@ -104,6 +108,8 @@ class ItemResult:
     faces: int = 0
     alerts: list[int] = field(default_factory=list)
     error: dict | None = None
+    frame_id: str | None = None  # the device's own id of the frame or template, when it sent one
+    repeated: bool = False  # the device sent this id before: the first answer, not counted again
 
     def reject(self, code: str, message: str) -> "ItemResult":
         self.status, self.error = "rejected", {"code": code, "message": message}
@@ -134,91 +140,159 @@ def _count(deployment_id: int, minute: datetime, faces: int, alerts: int) -> Non
         )
 
 
-def _match(device: Device, model, embeddings: np.ndarray, crop_of: Callable[[int], bytes | None],
-           captured_at: datetime) -> list[int | None]:
-    """Search every embedding exactly; raise alerts at or above the threshold; count all of them.
+def _receipt(device: Device, frame_id: str | None) -> FrameReceipt | None:
+    return FrameReceipt.objects.filter(device=device, frame_id=frame_id).first() if frame_id else None
 
-    `crop_of(i)` gives face i's crop; it is asked only for faces that alert, so no other face is ever encoded.
+
+def _repeat(result: ItemResult, receipt: FrameReceipt) -> ItemResult:
+    result.faces, result.alerts, result.repeated = receipt.faces, list(receipt.alerts), True
+    return result
+
+
+def _claim(device: Device, frame_id: str) -> bool:
+    """Record that this frame id is being matched; False if it already was. A second request with the same id
+    waits here on the unique index until the first commits, so a retry sent in parallel is not counted twice."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO matching_framereceipt (device_id, frame_id, faces, alerts, created_at)
+               VALUES (%s, %s, 0, '[]', now()) ON CONFLICT (device_id, frame_id) DO NOTHING RETURNING id""",
+            [device.pk, frame_id])
+        return cursor.fetchone() is not None
+
+
+def _match_item(device: Device, model, result: ItemResult, embeddings: np.ndarray,
+                crop_of: Callable[[int], bytes | None], captured_at: datetime) -> ItemResult:
+    """Search one frame's (or one template's) faces exactly, raise alerts at or above the threshold, count them,
+    and keep the device's frame id with the answer: all in one transaction, so a frame is counted once or not
+    at all. `crop_of(i)` gives face i's crop; it is asked only for faces that alert, so no other face is encoded.
     """
     deployment = device.deployment
     hits = watchlist_best(deployment.pk, embeddings)
-    alert_ids: list[int | None] = [None] * len(embeddings)
     with transaction.atomic():
-        for i, hit in enumerate(hits):
-            if hit is None or hit.similarity < deployment.threshold:
-                continue
-            alert = Alert(deployment=deployment, entry_id=hit.object_id, device=device, face_model=model,
-                          similarity=round(hit.similarity, 6), threshold=deployment.threshold,
-                          captured_at=captured_at, embedding=embeddings[i])
-            crop = crop_of(i)
-            if crop:
-                alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
-            alert.save()
-            audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
-                         new={"deployment": deployment.pk, "entry": hit.object_id, "similarity": alert.similarity,
-                              "threshold": alert.threshold, "face_model": model.onnx_sha256[:16],
-                              "device": device.name})
-            alert_ids[i] = alert.pk
-        _count(deployment.pk, captured_at.replace(second=0, microsecond=0), len(embeddings),
-               sum(1 for a in alert_ids if a is not None))
-    return alert_ids
+        if result.frame_id and not _claim(device, result.frame_id):
+            transaction.set_rollback(True)
+            duplicate = True
+        else:
+            duplicate = False
+            alert_ids = []
+            for i, hit in enumerate(hits):
+                if hit is None or hit.similarity < deployment.threshold:
+                    continue
+                alert = Alert(deployment=deployment, entry_id=hit.object_id, device=device, face_model=model,
+                              similarity=round(hit.similarity, 6), threshold=deployment.threshold,
+                              captured_at=captured_at, embedding=embeddings[i])
+                crop = crop_of(i)
+                if crop:
+                    alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
+                alert.save()
+                audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
+                             new={"deployment": deployment.pk, "entry": hit.object_id,
+                                  "similarity": alert.similarity, "threshold": alert.threshold,
+                                  "face_model": model.onnx_sha256[:16], "device": device.name})
+                alert_ids.append(alert.pk)
+            _count(deployment.pk, captured_at.replace(second=0, microsecond=0), len(embeddings), len(alert_ids))
+            if result.frame_id:
+                FrameReceipt.objects.filter(device=device, frame_id=result.frame_id).update(
+                    faces=len(embeddings), alerts=alert_ids)
+    if duplicate:
+        return _repeat(result, _receipt(device, result.frame_id))
+    result.faces, result.alerts = len(embeddings), alert_ids
+    return result
 
 
-def frames_ingest(*, device: Device, frames: list[bytes], captured_at: datetime | None = None,
+def _frame_ids(frame_ids, count: int, field_name: str) -> list[str | None]:
+    """The device's ids of the items of a batch: none, or one per item, distinct, each a short text."""
+    if frame_ids is None or (isinstance(frame_ids, (list, tuple)) and len(frame_ids) == 0):
+        return [None] * count
+    if not isinstance(frame_ids, (list, tuple)) or len(frame_ids) != count:
+        raise ValidationError({field_name: f"give one id per item: {count} ids in a list, in the same order"})
+    limit = FrameReceipt._meta.get_field("frame_id").max_length
+    for i, value in enumerate(frame_ids):
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise ValidationError({field_name: f"id {i + 1} must be a text of 1 to {limit} characters"})
+    if len(set(frame_ids)) != len(frame_ids):
+        raise ValidationError({field_name: "each item of a batch needs its own id; some ids repeat"})
+    return [value.strip() for value in frame_ids]
+
+
+def _rejection(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, ValidationError):
+        return exc.code or "rejected", " ".join(exc.messages)
+    return getattr(exc, "code", "rejected"), str(exc)
+
+
+def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes]],
+                  frame_ids: Sequence[str] | None = None, captured_at: datetime | None = None,
                   position: tuple[float, float] | None = None) -> list[ItemResult]:
-    """Detect, embed and match every face of every frame. Bad frames are reported; good ones processed."""
+    """Detect, embed and match every face of every frame. Bad frames are reported; good ones processed.
+
+    Frames are read, decoded, matched and let go one at a time (an item may be a function that reads it), so
+    a request holds one decoded frame at most, and the pixels of the whole request are bounded too. Each
+    frame is committed on its own: a bad frame or a failure later in the batch loses none of the good ones.
+    A frame whose id (`frame_ids`) this device sent before is answered with its first result, not counted.
+    """
     captured_at = captured_at or timezone.now()
     model = matching_permitted(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
+    ids = _frame_ids(frame_ids, len(frames), "frame_ids")
     pipeline = engine.pipeline()
-    results = [ItemResult(i) for i in range(len(frames))]
-    embeddings, faces, owners = [], [], []
-    for i, data in enumerate(frames):
-        try:
-            image = pipeline.decode(data)
-        except ImageRejected as exc:
-            results[i].reject(exc.code, str(exc))
+    budget = PixelBudget()
+    results = []
+    for i, frame in enumerate(frames):
+        result = ItemResult(i, frame_id=ids[i])
+        results.append(result)
+        if (receipt := _receipt(device, ids[i])) is not None:
+            _repeat(result, receipt)
             continue
-        for face, _chip, embedding in pipeline.faces(image):
-            embeddings.append(embedding)
-            faces.append((image, face.box))
-            owners.append(i)
-        results[i].faces = owners.count(i)
-    if embeddings:
-        alert_ids = _match(device, model, np.stack(embeddings), lambda i: _crop_jpeg(*faces[i]), captured_at)
-        for owner, alert_id in zip(owners, alert_ids):
-            if alert_id is not None:
-                results[owner].alerts.append(alert_id)
-    elif any(r.status == "processed" for r in results):
-        _count(device.deployment.pk, captured_at.replace(second=0, microsecond=0), 0, 0)
-    del embeddings, faces  # the templates and images of faces that matched nothing end here
+        try:
+            image = pipeline.decode(frame() if callable(frame) else frame, budget=budget)
+        except (ImageRejected, ValidationError) as exc:
+            result.reject(*_rejection(exc))
+            continue
+        found = pipeline.faces(image)
+        embeddings = np.stack([embedding for _, _, embedding in found]) if found else np.zeros((0, EMBEDDING_SIZE))
+        _match_item(device, model, result, embeddings, lambda k: _crop_jpeg(image, found[k][0].box), captured_at)
+        del image, found, embeddings  # the frame and the templates of faces that matched nothing end here
     return results
 
 
 def templates_ingest(*, device: Device, templates: list, captured_at: datetime | None = None,
-                     crops: list[bytes | None] | None = None,
+                     crops: list[bytes | None] | None = None, frame_ids: Sequence[str] | None = None,
                      position: tuple[float, float] | None = None) -> list[ItemResult]:
-    """Match templates computed on an edge device (same model). Malformed ones are reported, not matched."""
+    """Match templates computed on an edge device (same model). Malformed ones are reported, not matched.
+
+    A crop sent with a template passes the same image gate as a frame before it can be kept with an alert."""
     captured_at = captured_at or timezone.now()
     model = matching_permitted(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(templates) <= MAX_BATCH:
         raise ValidationError({"templates": f"send between 1 and {MAX_BATCH} templates at a time, not {len(templates)}"})
-    crops = crops or [None] * len(templates)
-    results = [ItemResult(i) for i in range(len(templates))]
-    good, good_crops, owners = [], [], []
+    crops = list(crops or [])
+    if len(crops) > len(templates):
+        raise ValidationError({"crops": f"at most one crop per template: {len(crops)} crops for "
+                                        f"{len(templates)} templates"})
+    ids = _frame_ids(frame_ids, len(templates), "frame_ids")
+    pipeline = engine.pipeline()
+    budget = PixelBudget()
+    results = []
     for i, values in enumerate(templates):
-        try:
-            good.append(check_template(values))
-        except TemplateRejected as exc:
-            results[i].reject(exc.code, f"templates[{i}] {exc}")
+        result = ItemResult(i, frame_id=ids[i])
+        results.append(result)
+        if (receipt := _receipt(device, ids[i])) is not None:
+            _repeat(result, receipt)
             continue
-        good_crops.append(crops[i] if i < len(crops) else None)
-        owners.append(i)
-        results[i].faces = 1
-    if good:
-        for owner, alert_id in zip(owners, _match(device, model, np.stack(good), good_crops.__getitem__, captured_at)):
-            if alert_id is not None:
-                results[owner].alerts.append(alert_id)
-    del good
+        try:
+            vector = check_template(values)
+        except TemplateRejected as exc:
+            result.reject(exc.code, f"templates[{i}] {exc}")
+            continue
+        crop = crops[i] if i < len(crops) else None
+        if crop is not None:
+            try:
+                pipeline.decode(crop, budget=budget)
+            except ImageRejected as exc:
+                result.reject(exc.code, f"crops[{i}]: {exc}")
+                continue
+        _match_item(device, model, result, vector[None, :], lambda _k: crop, captured_at)
+        del vector
     return results

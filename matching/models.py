@@ -59,6 +59,20 @@ class Device(models.Model):
         return self.name
 
 
+class FrameReceipt(models.Model):
+    """A frame or template a device already sent, by the device's own id for it, with what it gave: a retried
+    request is answered with the first result and is not counted again. Only counts and alert ids are kept."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    frame_id = models.CharField(max_length=100)
+    faces = models.PositiveIntegerField(default=0)
+    alerts = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "frame_id"], name="frame_receipt_once_per_device")]
+
+
 class FacesProcessed(models.Model):
     """How many faces were compared and discarded, per deployment and minute: the evidence of deletion."""
 

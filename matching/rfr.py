@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from matching import engine
 from matching.audit_actions import OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
-from matching.face.errors import ImageRejected
+from matching.images import image_decode
 from matching.models import (
     PRIVATE_PLACES, CandidateStatus, GalleryKind, OifrCheck, OifrReason, OifrSubjectCategory, PlaceType, ProbeSource,
     RfrCandidate, RfrSearch,
@@ -24,14 +24,11 @@ MAX_CANDIDATES = 50
 
 
 def _largest_face_embedding(data: bytes, *, field: str):
-    pipeline = engine.pipeline()
-    try:
-        image = pipeline.decode(data)
-    except ImageRejected as exc:
-        raise ValidationError({field: f"{exc} ({exc.code})"}, code=exc.code) from None
-    faces = pipeline.faces(image)
+    image = image_decode(data, field=field)
+    faces = engine.pipeline().faces(image)
+    del image
     if not faces:
-        raise ValidationError({field: "no face was found in the image (no_face)"}, code="no_face")
+        raise ValidationError({field: "No face was found in the image."}, code="no_face")
     _, _, embedding = max(faces, key=lambda item: item[0].area)
     return embedding, len(faces)
 
@@ -42,8 +39,12 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     force = actor.force
     require(actor, CHANGE, force, "run a retrospective search")
     errors = {}
+    longest = RfrSearch._meta.get_field("crime_reference").max_length
     if not crime_reference.strip():
         errors["crime_reference"] = "a retrospective search needs a crime reference"
+    elif len(crime_reference.strip()) > longest:
+        errors["crime_reference"] = (f"a crime reference has at most {longest} characters; this one has "
+                                     f"{len(crime_reference.strip())}")
     if probe_source not in ProbeSource.values:
         errors["probe_source"] = f"unknown probe source {probe_source!r}; one of {', '.join(ProbeSource.values)}"
     if not isinstance(candidate_list_length, int) or not 1 <= candidate_list_length <= MAX_CANDIDATES:
@@ -57,21 +58,30 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     threshold = deployment.threshold if deployment is not None else model.thresholds.get("fmr_0.01", 0.9)
     hits = [hit for hit in gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
             if hit.similarity >= threshold]
-    with transaction.atomic():
-        search = RfrSearch(force=force, deployment=deployment, requested_by=actor,
-                           crime_reference=crime_reference.strip(), probe_source=probe_source,
-                           candidate_list_length=candidate_list_length, face_model=model, threshold=threshold)
-        if keep_probe:
-            search.probe.save(f"{secrets.token_hex(12)}.img", ContentFile(probe), save=False)
-        search.save()
-        RfrCandidate.objects.bulk_create([
-            RfrCandidate(search=search, rank=rank, custody_image_id=hit.object_id, similarity=round(hit.similarity, 6))
-            for rank, hit in enumerate(hits, start=1)
-        ])
-        audit_record(actor=actor, action=RFR_SEARCH, obj=search, force=force,
-                     new={"crime_reference": search.crime_reference, "probe_source": probe_source,
-                          "candidate_list_length": candidate_list_length, "candidates": len(hits),
-                          "threshold": threshold, "face_model": model.onnx_sha256[:16], "probe_kept": keep_probe})
+    search = RfrSearch(force=force, deployment=deployment, requested_by=actor,
+                       crime_reference=crime_reference.strip(), probe_source=probe_source,
+                       candidate_list_length=candidate_list_length, face_model=model, threshold=threshold)
+    search.full_clean(exclude=["probe"])  # every field judged before the probe is written anywhere
+    try:
+        with transaction.atomic():
+            if keep_probe:
+                search.probe.save(f"{secrets.token_hex(12)}.img", ContentFile(probe), save=False)
+            search.save()
+            RfrCandidate.objects.bulk_create([
+                RfrCandidate(search=search, rank=rank, custody_image_id=hit.object_id,
+                             similarity=round(hit.similarity, 6))
+                for rank, hit in enumerate(hits, start=1)
+            ])
+            audit_record(actor=actor, action=RFR_SEARCH, obj=search, force=force,
+                         new={"crime_reference": search.crime_reference, "probe_source": probe_source,
+                              "candidate_list_length": candidate_list_length, "candidates": len(hits),
+                              "threshold": threshold, "face_model": model.onnx_sha256[:16],
+                              "probe_kept": keep_probe})
+    except BaseException:
+        # No row, so no retention run would ever find the probe: it goes with the failed search.
+        if search.probe.name:
+            search.probe.storage.delete(search.probe.name)
+        raise
     return search
 
 
@@ -86,6 +96,12 @@ def rfr_candidate_mark(*, actor, candidate: RfrCandidate, status: str, note: str
     if status == CandidateStatus.CORROBORATED and len(note.strip()) < 10:
         raise ValidationError({"note": "say what corroborates the identification (at least 10 characters)"})
     with transaction.atomic():
+        # The row lock makes two reviews of one candidate take turns; the second finds it already reviewed.
+        candidate = RfrCandidate.objects.select_for_update().select_related("search__force").get(pk=candidate.pk)
+        if candidate.status != CandidateStatus.UNREVIEWED:
+            raise ValidationError({"status": f"this candidate was already reviewed: it is "
+                                             f"{CandidateStatus(candidate.status).label.lower()}"},
+                                  code="already_reviewed")
         old = candidate.status
         candidate.status, candidate.note = status, note.strip()
         candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()

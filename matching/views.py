@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_POST
 from deployments.models import Kind, Status
 from deployments.selectors import deployment_list, watchlist_category_list
 from matching import adjudication, feeds, live, rfr, selectors
-from matching.api import MAX_UPLOAD_BYTES
+from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory
 from matching.forms import (
     CandidateMarkForm, DecisionForm, DeviceForm, EngagementForm, OifrCheckForm, RfrSearchForm, VideoFeedForm,
     show_errors,
@@ -343,7 +342,7 @@ def rfr_candidate_mark(request, pk: int, candidate_pk: int):
     form = CandidateMarkForm(request.POST, prefix=f"candidate-{candidate.pk}")
     if form.is_valid():
         try:
-            rfr.rfr_candidate_mark(actor=request.user, candidate=candidate, **form.cleaned_data)
+            candidate = rfr.rfr_candidate_mark(actor=request.user, candidate=candidate, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -354,18 +353,6 @@ def rfr_candidate_mark(request, pk: int, candidate_pk: int):
 
 
 # --- OIFR ------------------------------------------------------------------------------------------
-class PhotoInMemory(MemoryFileUploadHandler):
-    """The OIFR photo is never kept (rule 18): hold it in memory only, never in a temporary file.
-
-    An upload over the limit is dropped unread rather than spilled to disk.
-    """
-
-    limit = MAX_UPLOAD_BYTES + 64 * 1024  # the photo plus the other fields of the form
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.activated = content_length <= self.limit
-
-
 @csrf_exempt  # only so the upload handler can be swapped before the body is read; CSRF is checked below
 def oifr_check(request):
     request.upload_handlers = [PhotoInMemory(request)]
@@ -376,7 +363,7 @@ def oifr_check(request):
 @login_required
 def _oifr_check(request):
     form = OifrCheckForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > PhotoInMemory.limit:
+    if request.method == "POST" and PhotoInMemory.too_large(request):
         form.is_valid()  # the photo was dropped unread: say why, instead of "required"
         form.errors["photo"] = form.error_class([f"the photo is too large; at most {MAX_UPLOAD_BYTES // 2**20} MB"])
     elif request.method == "POST" and form.is_valid():

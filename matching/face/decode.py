@@ -8,9 +8,16 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-from matching.face.errors import CorruptImage, ImageTooLarge, UnsupportedFormat
+from matching.face.errors import CorruptImage, ImageTooLarge, UnsupportedFormat, UnusableShape
 
 DEFAULT_MAX_PIXELS = 40_000_000
+# What one request may decode in all: 40 megapixels bound one image, not a batch of 32 of them. With frames
+# decoded one at a time this bounds the work of a request; memory is bounded by the largest single image.
+DEFAULT_MAX_REQUEST_PIXELS = 200_000_000
+# A face needs a few pixels each way, and the detector shrinks the long side to 640 pixels: an image much
+# longer than it is wide (a 20000x2 strip) would shrink to nothing.
+MIN_SIDE = 16
+MAX_ASPECT = 8
 
 _ACCEPTED = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 # Only to name the problem in the message; none of these is accepted.
@@ -56,8 +63,26 @@ def _incomplete(kind: str, data: bytes) -> bool:
     return b"IEND" not in data[-64:]
 
 
-def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Decode JPEG or PNG bytes to an RGB uint8 array (H, W, 3), upright per its EXIF orientation."""
+class PixelBudget:
+    """The pixels one request may still decode; every image of the request takes its share from it."""
+
+    def __init__(self, total: int = DEFAULT_MAX_REQUEST_PIXELS) -> None:
+        self.total = total
+        self.left = total
+
+    def take(self, width: int, height: int) -> None:
+        if width * height > self.left:
+            raise ImageTooLarge(
+                f"The images of this request together exceed {self.total / 1e6:g} megapixels; this one "
+                f"({width}x{height} pixels) was not processed. Send fewer or smaller images per request.")
+        self.left -= width * height
+
+
+def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, budget: PixelBudget | None = None) -> np.ndarray:
+    """Decode JPEG or PNG bytes to an RGB uint8 array (H, W, 3), upright per its EXIF orientation.
+
+    Everything that can be judged from the header (format, size, shape, the request's pixel budget) is
+    judged before a single pixel is decoded."""
     if not data:
         raise CorruptImage("The file is empty.")
     kind = _sniff(data)
@@ -71,8 +96,8 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
             image = Image.open(io.BytesIO(data), formats=[kind])
     except Image.DecompressionBombError:
         raise ImageTooLarge(_too_large_message(None, max_pixels)) from None
-    except Exception as exc:  # Pillow raises several types for broken headers
-        raise CorruptImage(f"The {kind} file is damaged and cannot be read ({exc}).") from None
+    except Exception:  # Pillow raises several types for broken headers; its text names Python objects
+        raise CorruptImage(f"The {kind} file is damaged: its header cannot be read.") from None
 
     # Image.open has read only the header: check the size before decoding any pixels, so a small
     # file that claims to be enormous cannot exhaust memory.
@@ -81,18 +106,36 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         raise ImageTooLarge(_too_large_message((width, height), max_pixels))
     if width == 0 or height == 0:
         raise CorruptImage(f"The {kind} file declares an empty image ({width}x{height}).")
+    if min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height):
+        raise UnusableShape(
+            f"The image is {width}x{height} pixels: too small or too narrow to show a face (each side needs at "
+            f"least {MIN_SIDE} pixels, and the long side may be at most {MAX_ASPECT} times the short one).")
     if _incomplete(kind, data):
         raise CorruptImage(f"The {kind} file is incomplete: it stops before the end of the image "
                            "(was the upload cut short?).")
+    if budget is not None:
+        budget.take(width, height)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
             image = ImageOps.exif_transpose(image)
-            rgb = image.convert("RGB")
-    except Exception as exc:  # truncated data, bad compressed stream, bad checksums
-        raise CorruptImage(f"The {kind} file is damaged or incomplete and cannot be decoded ({exc}).") from None
-    return np.asarray(rgb, dtype=np.uint8)
+            return _rgb(image)
+    except Exception:  # truncated data, bad compressed stream, bad checksums
+        raise CorruptImage(f"The {kind} file is damaged or incomplete: its pixels cannot be decoded.") from None
+    finally:
+        image.close()
+
+
+def _rgb(image: Image.Image) -> np.ndarray:
+    """RGB uint8, keeping the tones of 16-bit greyscale (Pillow's own conversion clips them to white)."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        grey = np.asarray(image)
+        if image.mode != "I" or grey.max(initial=0) > 255:
+            grey = (grey.astype(np.uint32) + 128) // 257  # 0-65535 onto 0-255
+        grey = np.clip(grey, 0, 255).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
 def _too_large_message(size: tuple[int, int] | None, max_pixels: int) -> str:

@@ -53,12 +53,18 @@ def _prepare(image: np.ndarray) -> tuple[np.ndarray, float, float]:
         # Replicating the border looks more like a real background than flat grey or black.
         padded = cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_REPLICATE)
         scale = MAX_SIDE / max(padded.shape[:2])
-        resized = cv2.resize(padded, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        return resized, scale, float(margin)
+        return _resize(padded, scale, cv2.INTER_CUBIC), scale, float(margin)
     scale = min(1.0, MAX_SIDE / max(h, w))
     if scale < 1.0:
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        image = _resize(image, scale, cv2.INTER_AREA)
     return image, scale, 0.0
+
+
+def _resize(image: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
+    """Scale by `scale`, never to zero pixels: a long thin strip would otherwise lose its short side."""
+    h, w = image.shape[:2]
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=interpolation)
 
 
 def _blob(image: np.ndarray) -> np.ndarray:

@@ -19,6 +19,12 @@ class CorruptImage(ImageRejected):
     code = "corrupt"
 
 
+class UnusableShape(ImageRejected):
+    """Too small, or so long and thin that no face fits (a 20000x2 strip)."""
+
+    code = "unusable_shape"
+
+
 class QualityRejected(ValueError):
     """The photo decoded but is not good enough to enrol. `code` is one of CODES."""
 

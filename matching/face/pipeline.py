@@ -74,9 +74,11 @@ class FacePipeline:
         options.inter_op_num_threads = 1
         self._embedder = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
 
-    def decode(self, data: bytes) -> np.ndarray:
-        """JPEG/PNG bytes -> RGB uint8 array; raises an ImageRejected subclass otherwise."""
-        return decode.decode(data, self.max_pixels)
+    def decode(self, data: bytes, *, budget: decode.PixelBudget | None = None) -> np.ndarray:
+        """JPEG/PNG bytes -> RGB uint8 array; raises an ImageRejected subclass otherwise.
+
+        `budget` is the request's: each image takes its pixels from it before it is decoded."""
+        return decode.decode(data, self.max_pixels, budget=budget)
 
     def detect(self, image: np.ndarray) -> list[Face]:
         """Faces in an RGB image, most confident first."""

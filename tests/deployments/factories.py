@@ -17,10 +17,12 @@ bytes) that was reviewed after its last change, and a public-notice plan. `stage
 
 files whichever of those documents the force does not have yet (idempotent).
 
-    png(colour=(200, 120, 90), size=64) -> bytes       a small valid PNG image
+    png(colour=(200, 120, 90), size=64) -> bytes       a small valid PNG image (no face in it)
+    face(number=0) -> bytes                             a real photo of one face, as a watchlist needs
 """
 from __future__ import annotations
 
+import functools
 import io
 from datetime import date, timedelta
 
@@ -43,6 +45,22 @@ ENTRY_TEMPLATES = [
     {"category": "conditions-breach", "subject_kind": "offender",
      "legal_basis_codes": ["PACE-S64A-CUSTODY", "COURT-ORDER-COND"]},
 ]
+
+
+FACES = ("obama2.jpg", "biden.jpg", "obama3.jpg")
+
+
+@functools.cache
+def face(number: int = 0) -> bytes:
+    """A real photo of one person (the sample photos), at most 960 pixels a side: a watchlist photo is checked
+    in full when it is uploaded (it must show exactly one usable face), so a plain colour will not do."""
+    from matching.face.samples import sample_photos_dir
+
+    image = Image.open(sample_photos_dir() / FACES[number % len(FACES)]).convert("RGB")
+    image.thumbnail((960, 960))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def png(colour: tuple[int, int, int] = (200, 120, 90), size: int = 64) -> bytes:
@@ -117,12 +135,12 @@ def lfr_deployment(*, force: Force, operator: User, approver: User, stage: str =
         collateral_intrusion="Non-matching faces are discarded at once; signs give notice.",
         conclusion="Necessary and proportionate for the stated objective.")
     watchlist = services.watchlist_create(actor=operator, deployment=deployment)
-    pictures = images if images is not None else [png((40 * i % 255, 90, 160)) for i in range(entries)]
+    pictures = images if images is not None else [face(i) for i in range(entries)]
     for number, picture in enumerate(pictures, start=1):
         template = ENTRY_TEMPLATES[(number - 1) % len(ENTRY_TEMPLATES)]
         services.watchlist_entry_add(
             actor=operator, watchlist=watchlist, subject_reference=f"SUBJ-{deployment.pk}-{number:04d}",
-            justification=JUSTIFICATION, image=ContentFile(picture, name="face.png"),
+            justification=JUSTIFICATION, image=ContentFile(picture, name="face.jpg"),
             image_source_system="Police National Database custody image", image_date=date.today() - timedelta(days=400),
             quality_check="passed", **template)
     services.watchlist_review(actor=operator, watchlist=watchlist, notes="Every entry checked against its source.")

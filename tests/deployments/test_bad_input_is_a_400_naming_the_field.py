@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from deployments.models import Deployment, WatchlistEntry
-from tests.deployments.factories import JUSTIFICATION, png
+from tests.deployments.factories import JUSTIFICATION, face, png
 from tests.deployments.helpers import database_state
 
 
@@ -54,7 +54,7 @@ def test_a_good_deployment_is_created(personas):
 def entry_body(watchlist, **changes):
     body = {"watchlist": watchlist.pk, "subject_reference": "SUBJ-9001", "category": "wanted-by-court",
             "legal_bases": ["PACE-S64A-CUSTODY"], "subject_kind": "wanted", "justification": JUSTIFICATION,
-            "image": SimpleUploadedFile("f.png", png(), content_type="image/png"), "image_source_system": "PND",
+            "image": SimpleUploadedFile("f.jpg", face(), content_type="image/jpeg"), "image_source_system": "PND",
             "image_date": "2025-06-01", "quality_check": "passed"}
     return {k: v for k, v in (body | changes).items() if v is not None}
 
@@ -99,7 +99,7 @@ def test_a_good_entry_is_added_with_its_image_stored_under_media_root(personas, 
     assert entry.image.path.startswith(str(settings.MEDIA_ROOT))
     assert "SUBJ" not in entry.image.name  # the file name says nothing about the person
     image = personas.api(personas.operator_a).get(f"/api/watchlist-entries/{entry.pk}/image/")
-    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
 
 
 def test_an_assessment_needs_an_article_8_aim(personas, draft):

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from deployments import services
 from deployments.models import Status
-from tests.deployments.factories import lfr_deployment, png
+from tests.deployments.factories import face, lfr_deployment
 from tests.deployments.helpers import REASONS, database_state
 
 
@@ -55,7 +55,7 @@ def test_editing_an_authorised_watchlist_without_a_new_review_is_refused(persona
         "watchlist": watchlist.pk, "subject_reference": "LATE-0001", "category": "wanted-by-court",
         "legal_bases": ["PACE-S64A-CUSTODY"], "subject_kind": "wanted",
         "justification": "Wanted on a warrant and believed to travel to the match with the others.",
-        "image": SimpleUploadedFile("f.png", png(), content_type="image/png"), "image_source_system": "PND",
+        "image": SimpleUploadedFile("f.jpg", face(), content_type="image/jpeg"), "image_source_system": "PND",
         "image_date": "2025-06-01", "quality_check": "passed"}, format="multipart")
     refused(response, "R10-watchlist-review")
     entry = watchlist.entries.first()

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from deployments.models import Deployment, Status
-from tests.deployments.factories import JUSTIFICATION, documents_in_force, png
+from tests.deployments.factories import JUSTIFICATION, documents_in_force, face
 from tests.deployments.helpers import REASONS, page_client
 
 
@@ -69,11 +69,11 @@ def test_an_operator_builds_and_reviews_the_watchlist_assesses_and_submits(perso
              "legal_bases": ["PACE-S64A-CUSTODY", "COURT-WARRANT"], "justification": "",
              "image_source_system": "PND", "image_date": "2025-03-01", "quality_check": "passed",
              "deletion_status": "none"}
-    response = client.post(f"{base}/watchlist/", entry | {"image": SimpleUploadedFile("a.png", png())})
+    response = client.post(f"{base}/watchlist/", entry | {"image": SimpleUploadedFile("a.jpg", face())})
     assert response.status_code == 400
     assert "R09-entry-provenance" in error_next_to(response.content.decode(), "justification")
     response = client.post(f"{base}/watchlist/", entry | {"justification": JUSTIFICATION,
-                                                          "image": SimpleUploadedFile("a.png", png())})
+                                                          "image": SimpleUploadedFile("a.jpg", face())})
     assert response.status_code == 302
     page = client.get(f"{base}/watchlist/").content.decode()
     assert "ROB-0001" in page and "Not reviewed since its last change" in page

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 
 from deployments import rules, selectors, services
 from deployments.models import DeletionStatus, Status
-from tests.deployments.factories import JUSTIFICATION, lfr_deployment, png
+from tests.deployments.factories import JUSTIFICATION, face, lfr_deployment
 from tests.deployments.helpers import REASONS, refused_by, status_of
 
 EXTRA = "A witness to the murder who is at risk of intimidation and has asked the police to find them."
@@ -17,7 +17,7 @@ HARM = "Missing 15-year-old at significant risk of sexual exploitation, believed
 def add(personas, deployment, **changes):
     values = dict(actor=personas.operator_a, watchlist=deployment.watchlist, subject_reference="NEW-0001",
                   category="wanted-by-court", legal_basis_codes=["PACE-S64A-CUSTODY"], subject_kind="wanted",
-                  justification=JUSTIFICATION, image=ContentFile(png(), name="x.png"),
+                  justification=JUSTIFICATION, image=ContentFile(face(), name="x.jpg"),
                   image_source_system="PND custody", image_date=date.today() - timedelta(days=100),
                   quality_check="passed")
     return services.watchlist_entry_add(**(values | changes))

@@ -74,7 +74,8 @@ def test_a_batch_reports_bad_frames_and_processes_the_good_ones(live, photos, ba
     assert results[0]["status"] == "processed" and len(results[0]["alerts"]) == 1
     assert [r["error"]["code"] for r in results[1:4]] == ["corrupt", "unsupported_format", "too_large"]
     assert "megapixels" in results[3]["error"]["message"]
-    assert results[4] == {"index": 4, "status": "processed", "faces": 0, "alerts": [], "error": None}
+    assert results[4] == {"index": 4, "status": "processed", "faces": 0, "alerts": [], "error": None,
+                          "frame_id": None, "repeated": False}
     assert response.json()["processed"] == 2 and response.json()["rejected"] == 3
 
 

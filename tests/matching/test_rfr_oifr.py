@@ -67,11 +67,11 @@ def test_rfr_results_reach_only_their_requester_and_auditors(personas, photos):
 
 def test_bad_probes_are_refused_naming_the_problem(personas, photos, bad_images):
     api = personas.api(personas.operator_a)
-    for name, code in [("corrupt", "corrupt"), ("text", "unsupported_format"), ("bomb", "too_large"),
-                       ("blank", "no_face")]:
+    for name, words in [("corrupt", "incomplete"), ("text", "Only JPEG and PNG"), ("bomb", "megapixels"),
+                        ("blank", "No face")]:
         response = api.post("/api/rfr/searches/", {"probe": _file(bad_images[name]), "crime_reference": "X/1",
                                                    "probe_source": "cctv"})
-        assert response.status_code == 400 and code in response.json()["probe"][0], name
+        assert response.status_code == 400 and words in response.json()["probe"][0], name
     missing = api.post("/api/rfr/searches/", {"probe": _file(photos[SAME_PERSON[1]]), "crime_reference": "",
                                               "probe_source": "telepathy"})
     assert missing.status_code == 400

@@ -34,7 +34,7 @@ from oversight import services as ground
 from oversight.models import Rank, Role
 from oversight.reports import audits
 from tests.conftest import PASSWORD
-from tests.deployments.factories import JUSTIFICATION, lfr_deployment, png, text_file
+from tests.deployments.factories import JUSTIFICATION, face, lfr_deployment, text_file
 from tests.matching.conftest import make_live
 
 REASONS = "Necessary and proportionate: the objective cannot be met by less intrusive means."
@@ -122,12 +122,12 @@ def world(personas, photos, inspector_a) -> World:
     governance.watchlist_entry_add(actor=p.operator_a, watchlist=watchlist, subject_reference="UNCONV-0001",
                                    category="suspected-offence", legal_basis_codes=["PACE-S64A-CUSTODY"],
                                    subject_kind="suspect", unconvicted=True,
-                                   image=ContentFile(png((10, 20, 30)), name="u.png"), **common)
+                                   image=ContentFile(face(0), name="u.jpg"), **common)
     child = governance.watchlist_entry_add(
         actor=p.operator_a, watchlist=watchlist, subject_reference="MISSING-0001", category="missing-at-risk",
         legal_basis_codes=["DPA18-SCH8-P3"], subject_kind="missing", under_18=True,
         harm_justification="A 15-year-old missing for three days and believed to be at risk of exploitation.",
-        image=ContentFile(png((30, 20, 10)), name="c.png"), **(common | {"image_date": today - timedelta(days=30)}))
+        image=ContentFile(face(1), name="c.jpg"), **(common | {"image_date": today - timedelta(days=30)}))
     governance.watchlist_entry_second_approve(actor=p.approver_a, entry=child)
     governance.watchlist_review(actor=p.operator_a, watchlist=watchlist, notes="Checked every entry again.")
     governance.deployment_submit(actor=p.operator_a, deployment=refused)
