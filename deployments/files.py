@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -51,6 +53,43 @@ def image_kind(upload, *, field: str = "image") -> tuple[str, str]:
     return kind, hashlib.sha256(data).hexdigest()
 
 
+# Dictionary keys through which a PDF runs something when opened or read: scripts, actions on events
+# (/AA, which includes page open and close), launching programs. An /OpenAction that runs a script names /JS.
+_PDF_ACTIVE = {b"JS": "JavaScript", b"JavaScript": "JavaScript", b"AA": "automatic actions", b"Launch":
+               "an action that launches a program"}
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+_MAX_INFLATED = 64 * 1024 * 1024
+
+
+def _pdf_names(data: bytes):
+    for match in _PDF_NAME.finditer(data):
+        # Names may hide letters as #xx escapes (/J#61vaScript is /JavaScript).
+        yield re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), match.group(1))
+
+
+def pdf_active_content(data: bytes) -> str | None:
+    """What in this PDF could run on opening, or None. Compressed streams (object streams included) are
+    inflated and read too, up to a bound, so that a script cannot hide inside one."""
+    parts = [data]
+    budget = _MAX_INFLATED
+    for match in _PDF_STREAM.finditer(data):
+        if budget <= 0:
+            break
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        parts.append(inflated)
+    for part in parts:
+        for name in _pdf_names(part):
+            if name in _PDF_ACTIVE:
+                return _PDF_ACTIVE[name]
+    return None
+
+
 def document_content_type(upload, *, field: str = "file") -> str:
     """'application/pdf' or 'text/plain', or a ValidationError naming `field`."""
     if upload is None:
@@ -59,6 +98,10 @@ def document_content_type(upload, *, field: str = "file") -> str:
         raise ValidationError({field: f"the file is {upload.size:,} bytes; the limit is {MAX_DOCUMENT_BYTES:,}"})
     data = _read(upload)
     if data.startswith(b"%PDF-"):
+        active = pdf_active_content(data)
+        if active:
+            raise ValidationError({field: f"the PDF contains {active}, which could run when it is opened; "
+                                          "save it again without scripts or actions (print to PDF) and upload that"})
         return "application/pdf"
     if data and b"\x00" not in data:
         try:

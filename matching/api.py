@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import django_filters
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -11,13 +13,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ParseError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.selectors import deployment_list
+from oversight.api import JSONParser, WholeNumberFilter
 from matching import adjudication, enrolment, live, rfr, selectors
 from matching.face.errors import ImageTooLarge
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
@@ -130,27 +133,22 @@ def _read(upload, field: str) -> bytes:
     return image_bytes(upload, field=field)
 
 
-class DeviceJSONParser(JSONParser):
-    """JSON nested thousands deep exhausts Python's parser: a bad request, not a server error."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("the JSON body is nested too deeply") from None
-
-
 # --- alerts ----------------------------------------------------------------------------------------
+class AlertFilter(django_filters.FilterSet):
+    deployment = WholeNumberFilter(field_name="deployment", help_text="Alerts of this deployment only")
+    after = WholeNumberFilter(field_name="id", lookup_expr="gt", help_text="Alerts newer than this alert id")
+
+    class Meta:
+        model = Alert
+        fields = ["deployment", "after"]
+
+
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
+    filterset_class = AlertFilter
 
     def get_queryset(self):
-        qs = selectors.alert_list(user=self.request.user).order_by("-id")
-        if "deployment" in self.request.query_params:
-            qs = qs.filter(deployment_id=self.request.query_params["deployment"])
-        if "after" in self.request.query_params:
-            qs = qs.filter(id__gt=self.request.query_params["after"])
-        return qs
+        return selectors.alert_list(user=self.request.user).order_by("-id")
 
     @extend_schema(request=AdjudicateInput, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -210,7 +208,10 @@ class DeviceAuthenticated(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [MultiPartParser, FormParser, DeviceJSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_authenticate_header(self, request):
+        return 'Device realm="api"'  # a missing or wrong token is a 401 that says how to authenticate
 
     def device(self, request, deployment_id: int):
         header = request.headers.get("Authorization", "")

@@ -88,6 +88,9 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, budget: PixelBu
     kind = _sniff(data)
     if kind is None:
         raise UnsupportedFormat(f"Only JPEG and PNG photos are accepted; this file is {_describe(data)}.")
+    if _incomplete(kind, data):
+        raise CorruptImage(f"The {kind} file is incomplete: it stops before the end of the image "
+                           "(was the upload cut short?).")
     try:
         # Pillow's own bomb guard warns (and errors at twice its limit) while opening; our own
         # limit below is stricter, so silence the warning and translate the error.
@@ -110,9 +113,6 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, *, budget: PixelBu
         raise UnusableShape(
             f"The image is {width}x{height} pixels: too small or too narrow to show a face (each side needs at "
             f"least {MIN_SIDE} pixels, and the long side may be at most {MAX_ASPECT} times the short one).")
-    if _incomplete(kind, data):
-        raise CorruptImage(f"The {kind} file is incomplete: it stops before the end of the image "
-                           "(was the upload cut short?).")
     if budget is not None:
         budget.take(width, height)
     try:

@@ -73,7 +73,7 @@ def test_a_search_needs_a_crime_reference_shown_next_to_the_field(gallery, perso
 def test_a_probe_without_a_face_is_refused_next_to_the_probe(gallery, personas, bad_images):
     response = page_client(personas.operator_a).post("/rfr/", search_form(bad_images["blank"]))
     assert response.status_code == 400
-    assert "no face" in error_next_to(response.content.decode(), "id_probe")
+    assert "No face" in error_next_to(response.content.decode(), "id_probe")
     assert not RfrSearch.objects.exists()
 
 
