@@ -223,6 +223,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".static"
 # Seconds a browser or a shared cache may keep a public page before revalidating it (its ETag).
 PUBLIC_PAGE_MAX_AGE = env_int("APP_PUBLIC_MAX_AGE", 60)
+# Each web process keeps anonymous readers' public pages for that long too (`serve` and deploy/ turn it on).
+PUBLIC_PAGE_SERVER_CACHE = env_bool("APP_PUBLIC_SERVER_CACHE", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed copies made by collectstatic (`make setup`, `serve`); WhiteNoise serves them.

@@ -48,3 +48,23 @@ def test_a_draft_is_never_kept_by_a_cache(world, client):
     response = client.get(f"/transparency/reports/{draft.pk}/report.csv")
 
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+
+
+def test_with_the_server_cache_a_crowd_of_readers_is_answered_without_the_database(db, client, settings, personas,
+                                                                                   django_assert_num_queries):
+    from django.core.cache import cache
+
+    settings.PUBLIC_PAGE_SERVER_CACHE = True
+    cache.clear()
+    try:
+        first = client.get("/legal-bases/")
+        with django_assert_num_queries(0):
+            again = client.get("/legal-bases/")
+        assert again.status_code == 200 and again.content == first.content
+        assert "public" in again["Cache-Control"]
+
+        client.force_login(personas.operator_a)  # a signed-in reader is never served the shared copy
+        mine = client.get("/legal-bases/")
+        assert mine.status_code == 200 and "private" in mine["Cache-Control"]
+    finally:
+        cache.clear()

@@ -137,6 +137,7 @@ class Command(BaseCommand):
         python = sys.executable
         env = dict(os.environ)
         env.setdefault("APP_DEBUG", "0")  # like production: the product's own 404 and 500 pages
+        env.setdefault("APP_PUBLIC_SERVER_CACHE", "1")  # readers of the public site answered from memory
         cores = os.cpu_count() or 1
         gunicorn = [python, "-m", "gunicorn", "-c", str(settings.BASE_DIR / "config" / "gunicorn.py"),
                     "config.wsgi:application"]
