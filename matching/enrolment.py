@@ -13,6 +13,7 @@ from deployments.selectors import watchlist_entries_for_matching
 from matching import engine
 from matching.audit_actions import ENTRY_ENROL, ENTRY_ENROL_REJECT, GALLERY_ENROL
 from matching.images import image_enrolment
+from matching.images import refusal as refusal_of
 from matching.models import CustodyImage, GalleryKind, WatchlistTemplate
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
@@ -91,7 +92,7 @@ def entry_enrol(*, actor, entry) -> WatchlistTemplate:
     except EntryRejected as refusal:
         with transaction.atomic():
             _write_rejection(actor, entry, deployment, refusal)
-        raise ValidationError({"image": refusal.message}, code=refusal.code) from None
+        raise refusal_of("image", refusal.message, refusal.code) from None
     model = engine.face_model_current()
     with transaction.atomic():
         _enrolment_allowed(actor, _locked(deployment))
@@ -114,9 +115,8 @@ def watchlist_enrol(*, actor, deployment) -> EnrolmentReport:
     _enrolment_allowed(actor, deployment)
     entries = list(watchlist_entries_for_matching(deployment=deployment))
     if entries and not any(entry.image for entry in entries):
-        raise ValidationError({"deployment": "the watchlist photos of this deployment were deleted when the "
-                                             "retention period ended: there is nothing to enrol"},
-                              code="images_deleted")
+        raise refusal_of("deployment", "the watchlist photos of this deployment were deleted when the retention "
+                                       "period ended: there is nothing to enrol", "images_deleted")
     computed: list[tuple[object, object]] = []
     for entry in entries:
         try:

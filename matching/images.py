@@ -21,6 +21,11 @@ __all__ = ["MAX_UPLOAD_BYTES", "PixelBudget", "DEFAULT_MAX_REQUEST_PIXELS", "Pho
            "image_decode", "image_enrolment", "image_face_check"]
 
 
+def refusal(field: str, message: str, code: str) -> ValidationError:
+    """A ValidationError naming `field` whose error keeps its `code` (a dict passed to ValidationError drops it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def image_bytes(upload, *, field: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     """The bytes of an uploaded file (or bytes as they are), refused over `limit` before they are read."""
     if isinstance(upload, (bytes, bytearray, memoryview)):
@@ -30,16 +35,15 @@ def image_bytes(upload, *, field: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
         size = getattr(upload, "size", None)
         data = None
     if upload is None:
-        raise ValidationError({field: "attach the image (JPEG or PNG)"}, code="missing")
+        raise refusal(field, "attach the image (JPEG or PNG)", "missing")
     if size is not None and size > limit:
-        raise ValidationError({field: f"the file is {size / 2**20:.1f} MB; at most {limit // 2**20} MB"},
-                              code="too_large")
+        raise refusal(field, f"the file is {size / 2**20:.1f} MB; at most {limit // 2**20} MB", "too_large")
     if data is None:
         upload.seek(0)
         data = upload.read(limit + 1)
         upload.seek(0)
         if len(data) > limit:
-            raise ValidationError({field: f"the file is over {limit // 2**20} MB"}, code="too_large")
+            raise refusal(field, f"the file is over {limit // 2**20} MB", "too_large")
     return data
 
 
@@ -48,7 +52,7 @@ def image_decode(data: bytes, *, field: str, budget: PixelBudget | None = None) 
     try:
         return engine.pipeline().decode(data, budget=budget)
     except ImageRejected as exc:
-        raise ValidationError({field: str(exc)}, code=exc.code) from None
+        raise refusal(field, str(exc), exc.code) from None
 
 
 def image_enrolment(data: bytes, *, field: str = "image"):
@@ -57,7 +61,7 @@ def image_enrolment(data: bytes, *, field: str = "image"):
     try:
         return engine.pipeline().enrol(image)
     except QualityRejected as exc:
-        raise ValidationError({field: str(exc)}, code=exc.code) from None
+        raise refusal(field, str(exc), exc.code) from None
 
 
 def image_face_check(upload, *, field: str = "image", limit: int = MAX_UPLOAD_BYTES) -> None:

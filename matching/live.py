@@ -217,7 +217,8 @@ def _frame_ids(frame_ids, count: int, field_name: str) -> list[str | None]:
 
 def _rejection(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, ValidationError):
-        return exc.code or "rejected", " ".join(exc.messages)
+        errors = [e for errors in exc.error_dict.values() for e in errors] if hasattr(exc, "error_dict") else [exc]
+        return getattr(errors[0], "code", None) or "rejected", " ".join(exc.messages)
     return getattr(exc, "code", "rejected"), str(exc)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from matching import engine
 from matching.audit_actions import OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
-from matching.images import image_decode
+from matching.images import image_decode, refusal
 from matching.models import (
     PRIVATE_PLACES, CandidateStatus, GalleryKind, OifrCheck, OifrReason, OifrSubjectCategory, PlaceType, ProbeSource,
     RfrCandidate, RfrSearch,
@@ -28,7 +28,7 @@ def _largest_face_embedding(data: bytes, *, field: str):
     faces = engine.pipeline().faces(image)
     del image
     if not faces:
-        raise ValidationError({field: "No face was found in the image."}, code="no_face")
+        raise refusal(field, "No face was found in the image.", "no_face")
     _, _, embedding = max(faces, key=lambda item: item[0].area)
     return embedding, len(faces)
 
@@ -99,9 +99,8 @@ def rfr_candidate_mark(*, actor, candidate: RfrCandidate, status: str, note: str
         # The row lock makes two reviews of one candidate take turns; the second finds it already reviewed.
         candidate = RfrCandidate.objects.select_for_update().select_related("search__force").get(pk=candidate.pk)
         if candidate.status != CandidateStatus.UNREVIEWED:
-            raise ValidationError({"status": f"this candidate was already reviewed: it is "
-                                             f"{CandidateStatus(candidate.status).label.lower()}"},
-                                  code="already_reviewed")
+            raise refusal("status", f"this candidate was already reviewed: it is "
+                                    f"{CandidateStatus(candidate.status).label.lower()}", "already_reviewed")
         old = candidate.status
         candidate.status, candidate.note = status, note.strip()
         candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()
