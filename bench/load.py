@@ -10,7 +10,8 @@ holds one sample photo and a device. Then, each phase `--seconds` long:
 - 1, 4 and 8 devices, each posting one frame at a time to the camera pool (frames alternate a photo of
   the watchlisted man, which alerts, and a photo of another man, which does not);
 - 20 public readers alone, each fetching the public pages in turn as a browser revalidating its copy
-  (If-None-Match with the ETag it was last given);
+  (If-None-Match with the ETag it was last given), without pause, from a process of lower priority (the
+  load generator shares the server's two cores; real readers are elsewhere);
 - 4 devices and the 20 readers together.
 
 It prints faces/s, p50/p95 frame-to-alert latency (the request that raises the alert), public requests/s
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -126,26 +126,56 @@ def reader_loop(base: str, phase: Phase, stop_at: float, offset: int) -> None:
         i += 1
 
 
+def readers_only(web_url: str, readers: int, seconds: float) -> None:
+    """The readers' side of a phase, in a process of its own (see run_phase); prints its counts as JSON."""
+    os.nice(10)
+    phase = Phase()
+    print("ready", flush=True)
+    sys.stdin.readline()  # "go": the devices start at the same moment
+    started = time.monotonic()
+    stop_at = started + seconds
+    threads = [threading.Thread(target=reader_loop, args=(web_url, phase, stop_at, k)) for k in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps({"reads": phase.reads, "read_304": phase.read_304, "read_errors": phase.read_errors,
+                      "read_ms": phase.read_ms, "seconds": time.monotonic() - started}))
+
+
 def run_phase(*, devices: int, readers: int, seconds: float, live_url: str, web_url: str, token: str,
               frames: list[bytes]) -> dict:
+    """Devices are threads of this process; readers run in a low-priority process of their own, so that the
+    load generator's own 20 threads on the same two cores stand for readers elsewhere, not for the server."""
     phase = Phase()
-    stop_at = time.monotonic() + seconds
+    reading = None
+    if readers:
+        reading = subprocess.Popen([sys.executable, __file__, "--readers-only", web_url, str(readers), str(seconds)],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert reading.stdout.readline().strip() == "ready"
+        reading.stdin.write("go\n")
+        reading.stdin.flush()
+    started = time.monotonic()
+    stop_at = started + seconds
     threads = [threading.Thread(target=device_loop, args=(live_url, token, frames, phase, stop_at, k))
                for k in range(devices)]
-    threads += [threading.Thread(target=reader_loop, args=(web_url, phase, stop_at, k)) for k in range(readers)]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    read_elapsed = elapsed
+    if reading is not None:
+        counts = json.loads(reading.communicate(timeout=seconds + 120)[0].strip().splitlines()[-1])
+        phase.reads, phase.read_304, phase.read_errors = counts["reads"], counts["read_304"], counts["read_errors"]
+        phase.read_ms, read_elapsed = counts["read_ms"], counts["seconds"]
     return {
-        "devices": devices, "readers": readers, "seconds": round(elapsed, 1),
+        "devices": devices, "readers": readers, "seconds": round(elapsed if devices else read_elapsed, 1),
         "faces_per_s": round(phase.faces / elapsed, 2) if devices else None,
         "frames": phase.frames, "device_errors": phase.device_errors,
         "alert_p50_ms": pct(phase.alert_ms, 0.5) and round(pct(phase.alert_ms, 0.5)),
         "alert_p95_ms": pct(phase.alert_ms, 0.95) and round(pct(phase.alert_ms, 0.95)),
-        "public_req_per_s": round(phase.reads / elapsed, 1) if readers else None,
+        "public_req_per_s": round(phase.reads / read_elapsed, 1) if readers else None,
         "public_304_share": round(phase.read_304 / phase.reads, 3) if phase.reads else None,
         "public_p95_ms": pct(phase.read_ms, 0.95) and round(pct(phase.read_ms, 0.95)),
         "public_errors": phase.read_errors,
@@ -171,7 +201,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.add_argument("--readers-only", nargs=3, metavar=("URL", "READERS", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.readers_only:
+        readers_only(args.readers_only[0], int(args.readers_only[1]), float(args.readers_only[2]))
+        return 0
     out = args.json
 
     from matching.face.samples import OTHER_PERSON, SAME_PERSON, sample_photos_dir

@@ -43,4 +43,5 @@ def test_a_server_error_is_the_products_own_500_page():
     response = defaults.server_error(RequestFactory().get("/"))
 
     assert response.status_code == 500
-    assert "Something went wrong" in response.content.decode() and "nothing was half-written" in response.content.decode()
+    text = response.content.decode()
+    assert "Something went wrong" in text and "nothing was half-written" in text

@@ -4,7 +4,6 @@ answers within 10 s, the restart is logged, and Ctrl-C stops every child and the
 It runs on a scratch embedded database (APP_EMBEDDED_PGDATA) on its own ports, never the project's own."""
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess

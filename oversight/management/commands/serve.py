@@ -35,6 +35,7 @@ class Child:
     name: str
     argv: list[str]
     env: dict[str, str]
+    nice: int = 0  # live work first: the public pool, reports and maintenance yield the cores to cameras
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     restarts: int = 0
@@ -42,13 +43,17 @@ class Child:
     restart_at: float | None = None
 
 
-def _die_with_parent() -> None:
-    """In the child: receive SIGTERM when `serve` itself dies (even by SIGKILL), so nothing is orphaned."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:  # not Linux
-        pass
-    os.setsid()  # Ctrl-C reaches `serve` alone; it stops the children in order
+def _child_setup(nice: int):
+    def setup() -> None:
+        """In the child: receive SIGTERM when `serve` itself dies (even by SIGKILL), so nothing is orphaned."""
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:  # not Linux
+            pass
+        os.setsid()  # Ctrl-C reaches `serve` alone; it stops the children in order
+        if nice:
+            os.nice(nice)
+    return setup
 
 
 class Command(BaseCommand):
@@ -127,7 +132,7 @@ class Command(BaseCommand):
     def start(self, child: Child) -> None:
         restarted = child.process is not None
         child.process = subprocess.Popen(child.argv, env=child.env, cwd=settings.BASE_DIR,
-                                         preexec_fn=_die_with_parent)
+                                         preexec_fn=_child_setup(child.nice))
         child.started_at, child.restart_at = time.monotonic(), None
         if restarted:
             child.restarts += 1
@@ -145,7 +150,9 @@ class Command(BaseCommand):
         live_env = env | {"APP_WEB_POOL": "live", "APP_WEB_BIND": live_address,
                           "APP_WEB_WORKERS": str(env_int("APP_LIVE_WORKERS", max(1, cores // 2))),
                           "APP_WEB_THREADS": str(env_int("APP_LIVE_THREADS", 4))}
-        children = [Child("web", gunicorn, web_env), Child("live", gunicorn, live_env)]
+        # On a shared machine the kernel gives the cores to cameras and operators first (APP_WEB_NICE).
+        children = [Child("web", gunicorn, web_env, nice=env_int("APP_WEB_NICE", 10)),
+                    Child("live", gunicorn, live_env)]
         if settings.CELERY_TASK_ALWAYS_EAGER:
             return children
         celery = [python, "-m", "celery", "-A", "config"]
@@ -155,8 +162,9 @@ class Command(BaseCommand):
             # Feeds in a prefork child: if it dies mid-feed the message is rejected back to the queue.
             Child("worker-live", worker + ["-Q", "live", "-c", str(env_int("APP_LIVE_CONCURRENCY", 1)),
                                            "-n", "live@%h"], env),
-            Child("worker-reports", worker + ["-Q", "reports", "--pool", "solo", "-n", "reports@%h"], env),
+            Child("worker-reports", worker + ["-Q", "reports", "--pool", "solo", "-n", "reports@%h"], env,
+                  nice=10),
             Child("worker-maintenance", worker + ["-Q", "maintenance,celery", "--pool", "solo",
-                                                  "-n", "maintenance@%h"], env),
+                                                  "-n", "maintenance@%h"], env, nice=5),
             Child("beat", celery + ["beat", "--loglevel", "WARNING", "-s", beat_schedule], env),
         ]
