@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oversight.tasks.audit_checkpoint_make",
         "schedule": env_int("APP_AUDIT_CHECKPOINT_SECONDS", 600),
     },
+    # Every minute: sign when the uncovered tail passes the policy's events or minutes (writes also check on commit).
+    "audit-log-fresh": {
+        "task": "oversight.tasks.audit_checkpoint_if_overdue",
+        "schedule": env_int("APP_AUDIT_FRESHNESS_SECONDS", 60),
+    },
     "retention": {
         "task": "matching.tasks.retention_run",
         "schedule": env_int("APP_RETENTION_SECONDS", 900),

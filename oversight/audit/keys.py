@@ -60,7 +60,7 @@ class TrustedKey:
 
     def entry(self) -> str:
         def iso(when):
-            return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else ""
+            return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if when else ""
         return f"{self.public_key}@{iso(self.valid_from)}/{iso(self.valid_until)}"
 
     def as_document(self) -> dict:

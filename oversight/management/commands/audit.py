@@ -49,7 +49,7 @@ class Command(BaseCommand):
         prove.add_argument("--to", dest="new", type=int, help="Newer tree size")
 
     def handle(self, *args, verb: str, **options):
-        return getattr(self, f"handle_{verb}")(**options)
+        return getattr(self, f"handle_{verb.replace('-', '_')}")(**options)
 
     def handle_checkpoint(self, **options):
         cp = checkpoints.checkpoint_make()
