@@ -18,7 +18,6 @@ from tests.conftest import make_personas
 from tests.hardening.conftest import make_live
 
 
-
 def at_once(*calls) -> list:
     """Run each call in its own thread and connection, released together; each outcome or its exception."""
     barrier = threading.Barrier(len(calls))
