@@ -15,7 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections
 
-APPEND_ONLY = ["oversight.AuditEvent", "oversight.Checkpoint"]
+APPEND_ONLY = ["oversight.AuditEvent", "oversight.Checkpoint", "oversight.AuditTile"]
 
 
 def append_only_tables() -> list[str]:

@@ -206,6 +206,20 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
+class AuditTile(models.Model):
+    """The hash of one complete, aligned run of 2^height audit events (height 8 and up), kept when a checkpoint
+    is signed so that an inclusion proof reads a few dozen hashes instead of the whole log. Derived data: a
+    wrong tile only makes a proof fail to reach the signed root, it can never make a false proof pass."""
+
+    height = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["height", "index"], name="audit_tile_unique")]
+        triggers = [pgtrigger.Protect(name="audit_tile_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+
 class Checkpoint(models.Model):
     """A signed statement of the audit log's size and root hash at one moment."""
 

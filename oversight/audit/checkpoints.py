@@ -25,6 +25,7 @@ from oversight.audit.merkle import RootAccumulator
 from oversight.audit.offline import checkpoint_note, verify_checkpoint
 
 log = logging.getLogger(__name__)
+TILE_HEIGHT = 8  # tiles of 256 events and up
 
 
 @lru_cache(maxsize=4)
@@ -87,16 +88,25 @@ def _current_tree() -> RootAccumulator:
     from oversight.models import AuditEvent
 
     acc = _trusted_frontier()
+    acc.keep_from_height = TILE_HEIGHT
     rows = (AuditEvent.objects.filter(seq__gte=acc.size).order_by("seq").values_list("seq", "leaf_hash")
             .iterator(chunk_size=10_000))
     for seq, leaf in rows:
         if seq != acc.size:  # a gap: sign nothing partial, rebuild from the first leaf
-            acc = RootAccumulator()
+            acc = RootAccumulator(keep_from_height=TILE_HEIGHT)
             for leaf_hash in stored_leaf_hashes():
                 acc.append(leaf_hash)
             break
         acc.append(bytes(leaf))
     return acc
+
+
+def _keep_tiles(tree: RootAccumulator) -> None:
+    from oversight.models import AuditTile
+
+    AuditTile.objects.bulk_create([AuditTile(height=h, index=i, hash=node) for h, i, node in tree.completed],
+                                  ignore_conflicts=True, batch_size=5_000)
+    tree.completed.clear()
 
 
 def _lock() -> None:
@@ -108,6 +118,7 @@ def _lock() -> None:
 def _sign(tree: RootAccumulator, private_key, signed_at: dt.datetime):
     from oversight.models import Checkpoint
 
+    _keep_tiles(tree)
     root = tree.root()
     note = checkpoint_note(settings.AUDIT_LOG_NAME, tree.size, root, _timestamp(signed_at))
     public = public_key_of(private_key)

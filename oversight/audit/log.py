@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import namedtuple
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -33,6 +34,19 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def _timestamp(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# The columns an event's leaf hash commits to, with its stored hash: verification reads exactly these as plain
+# tuples (a million model instances cost more than the hashing).
+EVENT_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_label", "force_id", "action", "object_type", "object_id",
+                 "object_repr", "old", "new", "reason", "leaf_hash")
+EventRow = namedtuple("EventRow", EVENT_COLUMNS)
+
+
+def event_rows(queryset):
+    """The events of `queryset` as EventRow tuples, in seq order, streamed from the server."""
+    for values in queryset.order_by("seq").values_list(*EVENT_COLUMNS).iterator(chunk_size=10_000):
+        yield EventRow(*values)
 
 
 def event_document(event) -> dict[str, Any]:

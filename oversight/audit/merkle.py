@@ -464,9 +464,13 @@ class RootAccumulator:
     Its state (the "frontier") is what a checkpoint keeps so the next one only hashes the events added since.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_from_height: int | None = None) -> None:
         self.size = 0
         self._subtrees: list[tuple[int, bytes]] = []  # (height, hash), largest first
+        # Completed perfect subtrees of at least this height, as (height, index, hash): stored, they let an
+        # inclusion proof read a few hashes instead of the whole log.
+        self.keep_from_height = keep_from_height
+        self.completed: list[tuple[int, int, bytes]] = []
 
     @classmethod
     def from_frontier(cls, size: int, frontier: bytes) -> "RootAccumulator":
@@ -487,6 +491,8 @@ class RootAccumulator:
             _, left = self._subtrees.pop()
             node = node_hash(left, node)
             height += 1
+            if self.keep_from_height is not None and height >= self.keep_from_height:
+                self.completed.append((height, ((self.size + 1) >> height) - 1, node))
         self._subtrees.append((height, node))
         self.size += 1
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from oversight.audit.checkpoints import checkpoint_document
 from oversight.audit.keys import TrustedKey, key_for, trusted_keys
-from oversight.audit.log import event_document, event_leaf_hash
+from oversight.audit.log import event_document, event_leaf_hash, event_rows
 from oversight.audit.merkle import RootAccumulator, consistency_proof, leaf_hash, verify_consistency
 from oversight.audit.offline import canonical_event_bytes, select_key, verify_checkpoint
 
@@ -174,6 +174,8 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
 
     def check_roots_at(size: int) -> None:
         nonlocal covered_ok, last_named
+        if size not in expected_roots:
+            return  # the root is only compared where a checkpoint or a witness states one
         root, fine = accumulator.root(), True
         for label, expected in expected_roots.get(size, []):
             if expected != root:
@@ -189,7 +191,7 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
     check_roots_at(0)
     total = AuditEvent.objects.count()
     stopped = False
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=5_000):
+    for event in event_rows(AuditEvent.objects.all()):
         seq = accumulator.size
         if event.seq != seq:
             fail(seq, f"missing: the log jumps from entry {seq - 1} to entry {event.seq}")
@@ -240,7 +242,7 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
     if not stopped and not failures and report.witnessed_size and report.latest_checkpoint is not None:
         old, new = report.witnessed_size, report.latest_checkpoint.tree_size
         if 0 < old < new:
-            hashes = [event_leaf_hash(e) for e in AuditEvent.objects.order_by("seq")[:new].iterator(chunk_size=5_000)]
+            hashes = [event_leaf_hash(e) for e in event_rows(AuditEvent.objects.filter(seq__lt=new))]
             old_root = next(r for _, r in expected_roots[old])
             if not verify_consistency(old, new, old_root, bytes(report.latest_checkpoint.root_hash),
                                       consistency_proof(old, new, hashes)):
