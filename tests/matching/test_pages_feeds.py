@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.templatetags.static import static
 from django.test import Client
 
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
@@ -53,7 +54,7 @@ def test_a_video_plays_as_a_feed_and_its_status_reports_progress(live, personas,
     assert waiting == {"id": feed.pk, "status": "queued", "status_label": "Queued", "finished": False,
                        "frames_done": 0, "frames_total": 0, "percent": 0, "faces": 0, "alerts": 0, "error": ""}
     page = client.get(f"/feeds/{feed.pk}/").content.decode()
-    assert '<progress id="feed-progress" max="100" value="0">' in page and "/static/matching/feed.js" in page
+    assert '<progress id="feed-progress" max="100" value="0">' in page and static("matching/feed.js") in page
 
     for callback in queued:  # the worker's turn (tasks run in-process in tests)
         callback()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from django.templatetags.static import static
 from django.test import Client
 
 from matching import adjudication
@@ -46,7 +47,7 @@ def test_the_page_polls_the_alerts_api_after_the_last_alert_shown(live, photos, 
     alert = Alert.objects.get()
     html = page_client(personas.operator_a).get(live_url(live)).content.decode()
     assert 'data-alerts-api="/api/alerts/"' in html and f'data-last-id="{alert.pk}"' in html
-    assert "/static/matching/live.js" in html
+    assert static("matching/live.js") in html
     # What the script asks for answers with exactly the alerts after the last one shown.
     api = Client()
     api.force_login(personas.operator_a)

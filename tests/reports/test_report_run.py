@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.templatetags.static import static
 from django.test import Client
 
 from oversight.models import AuditEvent
@@ -29,7 +30,7 @@ def test_a_run_shows_its_progress_then_links_to_the_html_and_the_pdf(world, djan
     assert waiting["status"] == "queued" and waiting["progress"] == 0 and not waiting["finished"]
     assert waiting["pdf_url"] == "" and waiting["checkpoint"] is None
     page = client.get(f"/oversight/reports/{run.pk}/").content.decode()
-    assert '<progress id="run-progress" max="100" value="0">' in page and "/static/reports/report_run.js" in page
+    assert '<progress id="run-progress" max="100" value="0">' in page and static("reports/report_run.js") in page
     assert client.get(f"/oversight/reports/{run.pk}/report.pdf").status_code == 404  # not built yet
 
     for callback in queued:  # the worker's turn (tasks run in-process in tests)

@@ -35,7 +35,7 @@ class Child:
     name: str
     argv: list[str]
     env: dict[str, str]
-    nice: int = 0  # live work first: the public pool, reports and maintenance yield the cores to cameras
+    nice: int = 0  # live work first: reports and maintenance yield the cores
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     restarts: int = 0
@@ -150,8 +150,9 @@ class Command(BaseCommand):
         live_env = env | {"APP_WEB_POOL": "live", "APP_WEB_BIND": live_address,
                           "APP_WEB_WORKERS": str(env_int("APP_LIVE_WORKERS", max(1, cores // 2))),
                           "APP_WEB_THREADS": str(env_int("APP_LIVE_THREADS", 4))}
-        # On a shared machine the kernel gives the cores to cameras and operators first (APP_WEB_NICE).
-        children = [Child("web", gunicorn, web_env, nice=env_int("APP_WEB_NICE", 10)),
+        # Reports and maintenance yield the cores to the site; APP_WEB_NICE lowers the public pool too, which
+        # on a loaded machine also slows its restart after a crash.
+        children = [Child("web", gunicorn, web_env, nice=env_int("APP_WEB_NICE", 0)),
                     Child("live", gunicorn, live_env)]
         if settings.CELERY_TASK_ALWAYS_EAGER:
             return children
