@@ -49,6 +49,14 @@ def test_the_api_docs_load_their_script_from_a_file_and_only_widen_styles(db):
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
 
 
+def test_forms_carry_no_inline_style(personas):
+    pages = [(personas.auditor, "/oversight/reports/"), (personas.operator_a, "/deployments/new/")]
+    for user, path in pages:
+        response = page_client(user).get(path)
+        assert response.status_code == 200, path
+        assert " style=" not in response.content.decode(), path
+
+
 def test_pages_carry_no_inline_script():
     templates = os.path.join(ROOT, "templates")
     for folder, _, names in os.walk(templates):

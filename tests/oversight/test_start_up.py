@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "APP_ENV": "production",
     "APP_SECRET_KEY": "k" * 20 + "-production-secret-key-with-enough-entropy-9f8e7d6c5b4a",
-    "APP_AUDIT_SIGNING_KEY": "11" * 32,
+    "APP_AUDIT_SIGNING_KEY": "9f" + bytes(range(31)).hex(),  # one byte repeated 32 times is refused as guessable
     "APP_ALLOWED_HOSTS": "fr-oversight.example.gov.uk",
 }
 
