@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test.testcases import LiveServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +40,10 @@ def site(committed_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]  # testserver: API calls that set the scene
     settings.DEBUG = False
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    # Static files as in production: WhiteNoise serves the hashed names the pages link to (collectstatic's
+    # copies in STATIC_ROOT), and a file added since the last collectstatic from the apps' folders.
+    settings.WHITENOISE_USE_FINDERS = True
+    thread = LiveServerThread("127.0.0.1", lambda application: application, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
