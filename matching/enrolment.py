@@ -112,6 +112,8 @@ def watchlist_enrol(*, actor, deployment) -> EnrolmentReport:
     written in one transaction, under a lock on the deployment whose state is checked again: a batch is
     enrolled whole or not at all, never half-written.
     """
+    # Judged on the deployment as stored, not on the caller's copy (which may predate its authorisation).
+    deployment.refresh_from_db(fields=["status"])
     _enrolment_allowed(actor, deployment)
     entries = list(watchlist_entries_for_matching(deployment=deployment))
     if entries and not any(entry.image for entry in entries):

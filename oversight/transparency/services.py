@@ -15,6 +15,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from oversight.audit.checkpoints import checkpoint_make
@@ -122,7 +123,9 @@ def transparency_report_refresh(*, actor: User, report: TransparencyReport) -> T
 
 def _checkpoint_document(checkpoint) -> dict:
     return {"tree_size": checkpoint.tree_size, "root_hash": bytes(checkpoint.root_hash).hex(),
-            "signed_at": checkpoint.signed_at.astimezone(dt_timezone.utc).isoformat(timespec="seconds")}
+            "signed_at": checkpoint.signed_at.astimezone(dt_timezone.utc).isoformat(timespec="seconds"),
+            "key_id": checkpoint.key_id, "signature": bytes(checkpoint.signature).hex(),
+            "checkpoints_url": reverse("transparency-audit-json")}
 
 
 def transparency_report_publish(*, actor: User, report: TransparencyReport,
