@@ -53,18 +53,61 @@ class TiledTree:
         k = 1 << ((size - 1).bit_length() - 1)
         return node_hash(self.root(lo, lo + k), self.root(lo + k, hi))
 
-    def inclusion_path(self, index: int, size: int) -> list[bytes]:
-        """PATH(index, D[0:size]) of RFC 9162 section 2.1.3.1, leaf side first."""
-        lo, hi, path = 0, size, []
+    def _plan(self, lo: int, hi: int, tiles: set, blocks: set) -> None:
+        """The tiles and leaf blocks `root(lo, hi)` will read, so they are fetched in two queries, not dozens."""
+        size = hi - lo
+        if size >= BLOCK and size & (size - 1) == 0 and lo % size == 0:
+            tiles.add((size.bit_length() - 1, lo // size))
+            return
+        if size <= BLOCK:
+            blocks.update(range(lo // BLOCK, (hi - 1) // BLOCK + 1))
+            return
+        k = 1 << ((size - 1).bit_length() - 1)
+        self._plan(lo, lo + k, tiles, blocks)
+        self._plan(lo + k, hi, tiles, blocks)
+
+    def prefetch(self, ranges) -> None:
+        from django.db.models import Q
+
+        from oversight.models import AuditEvent, AuditTile
+
+        tiles, blocks = set(), set()
+        for lo, hi in ranges:
+            self._plan(lo, hi, tiles, blocks)
+        if tiles:
+            query = Q()
+            for height, index in tiles:
+                query |= Q(height=height, index=index)
+            self._tiles.update(dict.fromkeys(tiles))
+            self._tiles.update({(h, i): bytes(x) for h, i, x in AuditTile.objects.filter(query)
+                                .values_list("height", "index", "hash")})
+        blocks -= set(self._blocks)
+        if blocks:
+            seqs = Q()
+            for block in blocks:
+                seqs |= Q(seq__gte=block * BLOCK, seq__lt=(block + 1) * BLOCK)
+            found: dict[int, list[bytes]] = {block: [] for block in blocks}
+            for seq, leaf in AuditEvent.objects.filter(seqs).order_by("seq").values_list("seq", "leaf_hash"):
+                found[seq // BLOCK].append(bytes(leaf))
+            self._blocks.update(found)
+
+    def _path_ranges(self, index: int, size: int) -> list[tuple[int, int]]:
+        lo, hi, ranges = 0, size, []
         while hi - lo > 1:
             k = 1 << ((hi - lo - 1).bit_length() - 1)
             if index < lo + k:
-                path.append(self.root(lo + k, hi))
+                ranges.append((lo + k, hi))
                 hi = lo + k
             else:
-                path.append(self.root(lo, lo + k))
+                ranges.append((lo, lo + k))
                 lo += k
-        return path[::-1]
+        return ranges
+
+    def inclusion_path(self, index: int, size: int) -> list[bytes]:
+        """PATH(index, D[0:size]) of RFC 9162 section 2.1.3.1, leaf side first."""
+        ranges = self._path_ranges(index, size)
+        self.prefetch(ranges)
+        return [self.root(lo, hi) for lo, hi in ranges][::-1]
 
 
 def _checkpoint_for(size: int | None):
