@@ -190,6 +190,8 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
 
     check_roots_at(0)
     total = AuditEvent.objects.count()
+    keep_leaves = bool(witnesses)  # for the consistency proof below, without reading the log a second time
+    leaves: list[bytes] = []
     stopped = False
     for event in event_rows(AuditEvent.objects.all()):
         seq = accumulator.size
@@ -222,6 +224,8 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
             report.oldest_uncovered_at = event.occurred_at
         previous_time = event.occurred_at
         accumulator.append(recomputed)
+        if keep_leaves:
+            leaves.append(recomputed)
         check_roots_at(accumulator.size)
         if progress:
             progress(accumulator.size, total)
@@ -242,7 +246,7 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
     if not stopped and not failures and report.witnessed_size and report.latest_checkpoint is not None:
         old, new = report.witnessed_size, report.latest_checkpoint.tree_size
         if 0 < old < new:
-            hashes = [event_leaf_hash(e) for e in event_rows(AuditEvent.objects.filter(seq__lt=new))]
+            hashes = leaves[:new]
             old_root = next(r for _, r in expected_roots[old])
             if not verify_consistency(old, new, old_root, bytes(report.latest_checkpoint.root_hash),
                                       consistency_proof(old, new, hashes)):
