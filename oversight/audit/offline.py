@@ -67,7 +67,7 @@ def key_id_of(public_key_hex: str) -> str:
         return "(not a key)"
 
 
-def _parse_time(text: str | None) -> datetime | None:
+def parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -77,7 +77,7 @@ def _parse_time(text: str | None) -> datetime | None:
 def select_key(keys: list[dict[str, Any]], checkpoint: dict[str, Any]) -> tuple[str | None, str]:
     """From a pinned-keys document's keys, the one that signed `checkpoint` and was in force when it did."""
     try:
-        signed_at = _parse_time(checkpoint["signed_at"])
+        signed_at = parse_time(checkpoint["signed_at"])
         wanted = checkpoint.get("key_id") or ""
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         return None, f"checkpoint is malformed: {exc}"
@@ -85,7 +85,7 @@ def select_key(keys: list[dict[str, Any]], checkpoint: dict[str, Any]) -> tuple[
     if not named:
         return None, f"the checkpoint is signed by key {wanted or '(none)'}, which is not one of the pinned keys"
     for key in named:
-        start, end = _parse_time(key.get("valid_from")), _parse_time(key.get("valid_until"))
+        start, end = parse_time(key.get("valid_from")), parse_time(key.get("valid_until"))
         if (start is None or signed_at >= start) and (end is None or signed_at <= end):
             return key["public_key"], ""
     return None, f"the checkpoint was signed by key {wanted} at {checkpoint['signed_at']}, outside its pinned period"

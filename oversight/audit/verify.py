@@ -16,7 +16,7 @@ from oversight.audit.checkpoints import checkpoint_document
 from oversight.audit.keys import TrustedKey, key_for, trusted_keys
 from oversight.audit.log import event_document, event_leaf_hash, event_rows
 from oversight.audit.merkle import RootAccumulator, consistency_proof, leaf_hash, verify_consistency
-from oversight.audit.offline import canonical_event_bytes, select_key, verify_checkpoint
+from oversight.audit.offline import canonical_event_bytes, parse_time, verify_checkpoint
 
 MAX_FAILURES = 50
 NEARBY = 8  # how far a moved entry is looked for among the witnessed leaves
@@ -138,8 +138,8 @@ def verify_log(*, witnesses: list[Witness] = (), progress=None) -> VerificationR
                 size, root = int(doc["tree_size"]), bytes.fromhex(doc["root_hash"])
                 signed_at = doc["signed_at"]
                 label = f"the checkpoint of size {size} signed at {signed_at} that {witness.name} holds"
-                public, why = select_key([k.as_document() for k in keys], doc)
-                ok, why = verify_checkpoint(doc, public) if public else (False, why)
+                key, why = key_for(doc.get("key_id") or "", parse_time(signed_at), keys)
+                ok, why = verify_checkpoint(doc, key.public_key) if key else (False, why)
                 signature = bytes.fromhex(doc["signature"])
             except (KeyError, ValueError, TypeError) as exc:
                 fail(None, f"{witness.name} holds a malformed checkpoint: {exc}")
