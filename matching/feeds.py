@@ -22,9 +22,13 @@ from oversight.permissions import CHANGE, require
 MAX_VIDEO_BYTES = 500 * 1024 * 1024
 
 
-def video_feed_start(*, actor, device: Device, name: str, data: bytes) -> VideoFeed:
-    """Queue a video file for processing by a worker (the page shows its progress)."""
+def video_feed_start(*, actor, device: Device, name: str, data: bytes, queue: bool = True) -> VideoFeed:
+    """Record a video file as a feed into the device's deployment (audited) and queue it for a worker (the
+    page shows its progress). With `queue=False` the caller plays it in its own process (`video_feed_run`):
+    the command-line player and the demonstration story."""
     require(actor, CHANGE, device.deployment.force, "play a feed into this deployment")
+    if device.revoked_at is not None:
+        raise ValidationError({"device": f"the device {device.name} was revoked; it can play no feed"})
     if len(data) > MAX_VIDEO_BYTES:
         raise ValidationError({"file": f"the video is {len(data) // 2**20} MB; at most {MAX_VIDEO_BYTES // 2**20} MB"})
     with transaction.atomic():
@@ -32,10 +36,11 @@ def video_feed_start(*, actor, device: Device, name: str, data: bytes) -> VideoF
         feed.file.save(name or "feed.mp4", ContentFile(data), save=False)
         feed.save()
         audit_record(actor=actor, action=VIDEO_FEED_START, obj=feed, force=device.deployment.force,
-                     new={"device": device.name, "bytes": len(data)})
-    from matching.tasks import video_feed_process
+                     new={"device": device.name, "bytes": len(data), "queued": queue})
+    if queue:
+        from matching.tasks import video_feed_process
 
-    transaction.on_commit(lambda: video_feed_process.delay(feed.pk))
+        transaction.on_commit(lambda: video_feed_process.delay(feed.pk))
     return feed
 
 
