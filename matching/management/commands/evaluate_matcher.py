@@ -74,9 +74,17 @@ class Command(BaseCommand):
                   f"{point['false_matches']} of {point['impostor_pairs']:,} ({point['fmr']:.1e}, 95% interval "
                   f"{point['fmr_low_95']:.1e} to {point['fmr_high_95']:.1e})")
             sizes = "; ".join(
-                f"{row['watchlist_size']:,} entries {100 * row['fpir']:.2g}% "
-                f"({100 * row['fpir_low_95']:.2g}-{100 * row['fpir_high_95']:.2g}%)"
+                f"{row['watchlist_size']:,} entries {_percent(row['fpir'])} "
+                f"({_percent(row['fpir_low_95'])} to {_percent(row['fpir_high_95'])})"
                 f"{' extrapolated' if row['extrapolated'] else ''}" for row in point["fpir_by_watchlist_size"])
             write(f"    chance that a passer-by not on the watchlist alerts: {sizes}")
         write(f"  equal error rate {result['eer']:.4f} (threshold {result['threshold_at_eer']:.4f}); "
               f"model sha256 {result['model_sha256'][:16]}…; {result['seconds']} s")
+
+
+def _percent(rate: float) -> str:
+    """A chance as a person reads it: 0.42%, 9.4%, 63%, and ">99.9%" rather than "100%" for a near-certainty."""
+    if rate >= 0.9995:
+        return ">99.9%"
+    value = 100 * rate
+    return f"{value:.2g}%" if value < 10 else f"{value:.0f}%"
