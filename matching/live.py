@@ -68,7 +68,7 @@ class Permit:
 
 def matching_check(deployment: Deployment, *, at: datetime,
                    position: tuple[float, float] | None = None) -> Permit:
-    """Run the rulebook's matching stage (rules 1, 2, 3, 6 and 16) for this deployment now, or raise MatchingRefused.
+    """Run the rulebook's matching stage (rules 1, 2, 3, 6, 16) for this deployment now, or raise MatchingRefused.
 
     Always on the state in the database: a feed that runs for minutes must stop when the deployment ends."""
     deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "algorithm_version",
@@ -98,8 +98,8 @@ def _still_permitted(device: Device, permit: Permit) -> None:
         return
     deployment.refresh_from_db(fields=["status", "ends_at", "ended_at"])
     result = rules.check_matching(deployment, at=now, face_model=permit.model)
-    raise MatchingRefused(result.blocking or [rules.Violation(
-        "R03-authorised-window", rules.BLOCKING, "ends_at", "the time this deployment may match has run out")])
+    if result.blocking:  # else the change allows matching on (an extension, an urgent review confirmed)
+        raise MatchingRefused(result.blocking)
 
 
 def device_create(*, actor, deployment, name: str) -> tuple[Device, str]:
