@@ -68,11 +68,12 @@ class Permit:
 
 def matching_check(deployment: Deployment, *, at: datetime,
                    position: tuple[float, float] | None = None) -> Permit:
-    """Run the rulebook's matching stage (rules 1, 2, 3, 6 and 16) for this deployment now, or raise MatchingRefused.
+    """Run the rulebook's matching stage (rules 1, 2, 3, 6, 16) for this deployment now, or raise MatchingRefused.
 
-    Always on the state in the database: a feed that runs for minutes must stop when the deployment ends."""
-    deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "algorithm_version",
-                                       "latitude", "longitude", "radius_m", "polygon"])
+    Always on the state in the database: a feed that runs for minutes must stop when the deployment ends. (The
+    algorithm is not read again: it is fixed once the deployment leaves its draft.)"""
+    deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "latitude", "longitude",
+                                       "radius_m", "polygon"])
     model = engine.face_model_current()
     latitude, longitude = position if position is not None else (None, None)
     result = rules.check_matching(deployment, at=at, latitude=latitude, longitude=longitude, face_model=model)
@@ -98,8 +99,8 @@ def _still_permitted(device: Device, permit: Permit) -> None:
         return
     deployment.refresh_from_db(fields=["status", "ends_at", "ended_at"])
     result = rules.check_matching(deployment, at=now, face_model=permit.model)
-    raise MatchingRefused(result.blocking or [rules.Violation(
-        "R03-authorised-window", rules.BLOCKING, "ends_at", "the time this deployment may match has run out")])
+    if result.blocking:  # else the change allows matching on (an extension, an urgent review confirmed)
+        raise MatchingRefused(result.blocking)
 
 
 def device_create(*, actor, deployment, name: str) -> tuple[Device, str]:
@@ -122,7 +123,7 @@ def device_revoke(*, actor, device: Device, reason: str = "") -> Device:
     """Stop a device's token from working (a lost or stolen van): its next request is refused as unauthenticated."""
     require(actor, CHANGE, device.deployment.force, "revoke this device")
     with transaction.atomic():
-        device = Device.objects.select_for_update().select_related("deployment__force").get(pk=device.pk)
+        device = Device.objects.select_for_update(of=("self",)).select_related("deployment__force").get(pk=device.pk)
         if device.revoked_at is not None:
             raise ValidationError({"device": f"{device.name} was already revoked on "
                                              f"{timezone.localtime(device.revoked_at):%d %b %Y at %H:%M}"})

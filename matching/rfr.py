@@ -11,7 +11,7 @@ from deployments import rules as rulebook
 from matching import engine, rules
 from matching.audit_actions import OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
 from matching.images import image_decode, refusal
-from matching.models import CandidateStatus, GalleryKind, OifrCheck, RfrCandidate, RfrSearch
+from matching.models import GalleryKind, OifrCheck, RfrCandidate, RfrSearch
 from matching.search import gallery_top
 from oversight.audit.log import audit_record
 from oversight.policy import policy_value

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from deployments.models import Deployment, Kind, Status
-from deployments.rules import MATCHING, WARNING, Context, Result, check, rule, stage_add
+from deployments.rules import MATCHING, Context, Result, check, rule, stage_add
 from matching.models import (
     PRIVATE_PLACES, Alert, AlertStatus, CandidateStatus, Decision, Deletion, DeletionKind, FaceModel, FacesProcessed,
     LegalHold, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource, RfrSearch, WatchlistTemplate,
@@ -330,6 +330,6 @@ def check_report(*, force=None, at: datetime | None = None) -> Result:
     return check(REPORT, at=at, force=force)
 
 
-__all__ = ["ADJUDICATION", "ENDED", "LEGAL_HOLD", "OIFR", "REPORT", "RETENTION", "RFR", "WARNING", "alert_due_at",
+__all__ = ["ADJUDICATION", "ENDED", "LEGAL_HOLD", "OIFR", "REPORT", "RETENTION", "RFR", "alert_due_at",
            "check_report", "check_retention", "deployment_end", "deployment_over", "probe_due_at",
            "search_threshold", "watchlist_due_at"]

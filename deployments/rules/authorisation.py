@@ -23,8 +23,10 @@ def written_authorisation(ctx: Context):
     if ctx.stage in (ACTIVATE, MATCHING):
         if ctx.stage == MATCHING and d.status != Status.ACTIVE:
             return [("status", f"the deployment is {d.get_status_display().lower()}, not active")]
-        if selectors.authorisation_current(deployment=d) is None:
+        current = selectors.authorisation_current(deployment=d)
+        if current is None:
             return [("status", "no written authorisation is on record for this deployment")]
+        ctx.authorisation = ctx.authorisation or current  # the one the urgent-review rule looks at next
         return []
     required = [("policing_objective", "the policing objective"), ("intelligence_case", "the intelligence case")]
     if d.kind == Kind.LFR:

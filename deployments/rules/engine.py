@@ -22,10 +22,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from deployments import selectors
 from deployments.models import (
-    Authorisation, DeletionStatus, Deployment, DocumentKind, Kind, PostDeploymentReview, QualityCheck, Status,
-    SubjectKind, Watchlist, WatchlistCategory, WatchlistEntry,
+    Authorisation, Deployment, Kind, PostDeploymentReview, WatchlistCategory, WatchlistEntry,
 )
 from oversight.models import Force, PolicySetting, Rank, User
 from oversight.policy import policy_in_force
