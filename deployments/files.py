@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # a custody photo is well under 1 MB; 5 MB leaves room for good scans
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -51,6 +52,33 @@ def image_kind(upload, *, field: str = "image") -> tuple[str, str]:
     for check in IMAGE_CHECKS:
         check(upload, field=field, limit=MAX_IMAGE_BYTES)
     return kind, hashlib.sha256(data).hexdigest()
+
+
+NO_STORE = "private, no-store"  # a face image is never kept by a shared cache or the browser's disk cache
+
+
+def face_image_response(field_file, *, name: str) -> FileResponse:
+    """A stored face image to someone a selector already allowed to see it; never cached outside their session.
+    A deleted (retention) or missing file is a 404, so nothing about it is told that the record does not."""
+    if not field_file:
+        raise Http404("No such image")
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("No such image") from None
+    head = handle.read(len(PNG))
+    handle.seek(0)
+    if head.startswith(PNG):
+        kind = "image/png"
+    elif head.startswith(JPEG):
+        kind = "image/jpeg"
+    else:  # stored before the gate judged content, or not an image: never let a browser guess
+        handle.close()
+        raise Http404("No such image")
+    response = FileResponse(handle, content_type=kind, filename=f"{name}.{'png' if kind == 'image/png' else 'jpg'}")
+    response["Cache-Control"] = NO_STORE
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # Dictionary keys through which a PDF runs something when opened or read: scripts, actions on events
