@@ -474,6 +474,9 @@ def watchlist_entries_add_bulk(*, actor: User, watchlist: Watchlist, rows: Seque
     """Add people from a bulk upload, each row through `watchlist_entry_add`: its own transaction, rules and
     audit event, so a refused row writes nothing and does not stop the others."""
     require(actor, CHANGE, watchlist.force, "change this watchlist")
+    # Refused whole when the watchlist cannot change at all (say, it was submitted), rather than line by line;
+    # each line still checks again under the row lock, in case the state changes during the upload.
+    transitions.target(Deployment.objects.get(pk=watchlist.deployment_id), "edit_watchlist")
     outcomes = []
     for row in rows:
         outcome = BulkRowOutcome(line=row.line, reference=row.reference, problems=dict(row.problems))

@@ -261,6 +261,9 @@ def watchlist_bulk(request, pk: int):
                 images = bulk.zip_images(form.cleaned_data["images"])
                 outcomes = services.watchlist_entries_add_bulk(actor=request.user, watchlist=watchlist, rows=rows,
                                                                images=images)
+            except rules.RuleError as error:  # in words; the rule ids stay in the audit log and the API
+                for violation in error.violations:
+                    form.add_error(None, violation.message)
             except ValidationError as error:
                 show_errors(form, error)
             else:

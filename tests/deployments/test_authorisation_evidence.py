@@ -82,3 +82,24 @@ def test_another_force_cannot_open_the_authorisation_page(personas, deployment):
     assert page_client(personas.approver_b).get(f"/deployments/{deployment.pk}/").status_code == 404
     anonymous = Client().get(f"/deployments/{deployment.pk}/")
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+def test_the_evidence_is_read_in_a_fixed_number_of_queries_whatever_the_watchlist_size(
+        personas, deployment, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from deployments import selectors
+
+    watchlist = selectors.watchlist_of(deployment=deployment)
+    with django_assert_max_num_queries(4):
+        groups = selectors.watchlist_evidence(watchlist=watchlist, at=timezone.now())
+        shown = [(item.entry.category.name, item.entry.second_approver, item.bases) for group in groups
+                 for item in group.entries]
+    assert len(shown) == 3
+
+
+def test_the_api_serves_the_same_photo_uncached(personas, deployment):
+    entry = deployment.watchlist.entries.first()
+    response = personas.api(personas.operator_a).get(f"/api/watchlist-entries/{entry.pk}/image/")
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    assert personas.api(personas.operator_b).get(f"/api/watchlist-entries/{entry.pk}/image/").status_code == 404

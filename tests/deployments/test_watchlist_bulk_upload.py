@@ -134,3 +134,16 @@ def test_only_people_who_may_change_the_watchlist_of_that_force_can_upload(perso
                                                                          zipped({"BULK-0001.jpg": face(0)})))
     assert auditor.status_code == 403
     assert not WatchlistEntry.objects.filter(subject_reference="BULK-0001").exists()
+
+
+def test_a_watchlist_that_can_no_longer_change_is_refused_whole_in_words(personas):
+    authorised = lfr_deployment(force=personas.force_a, operator=personas.operator_a, approver=personas.approver_a,
+                                stage="authorised", entries=1)
+    before = (WatchlistEntry.objects.count(), AuditEvent.objects.count())
+    response = page_client(personas.operator_a).post(
+        url(authorised), upload(HEADER + line("BULK-0001"), zipped({"BULK-0001.jpg": face(0)})))
+    html = response.content.decode()
+    assert response.status_code == 400 and "you cannot change the watchlist of a deployment that is authorised" in html
+    assert 'class="bulk-report"' not in html
+    assert not re.search(r"R\d\d-", re.sub(r'title="[^"]*"', "", html))
+    assert (WatchlistEntry.objects.count(), AuditEvent.objects.count()) == before
