@@ -225,6 +225,22 @@ class ExpectedFalseAlerts:
     rate: float | None
     value: float | None
 
+    @property
+    def in_words(self) -> str | None:
+        """The expected number as an approver reads it: no exponents."""
+        if self.value is None:
+            return None
+        if self.value < 0.01:
+            return "less than 0.01"
+        if self.value < 10:
+            return f"{self.value:.2f}".rstrip("0").rstrip(".")
+        return f"{self.value:,.0f}"
+
+    @property
+    def rate_in_words(self) -> str | None:
+        """The per-comparison false-match rate as "1 in N"."""
+        return f"1 in {1 / self.rate:,.0f}" if self.rate else None
+
     def explain(self) -> str:
         if self.value is None:
             return "cannot be computed"

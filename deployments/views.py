@@ -231,6 +231,8 @@ def watchlist_review(request, pk: int):
 def watchlist_entry_image(request, pk: int):
     """A watchlist photo, to people who may read the entry (the same selector as the API); 404 to anyone else."""
     entry = get_object_or_404(selectors.watchlist_entry_list(user=request.user), pk=pk)
+    if request.GET.get("size") == "small":
+        return files.face_thumbnail_response(entry.image, name=f"entry-{entry.pk}")
     return files.face_image_response(entry.image, name=f"entry-{entry.pk}")
 
 
@@ -279,6 +281,8 @@ def watchlist_bulk(request, pk: int):
         "deployment": deployment, "watchlist": watchlist, "form": form, "report": report,
         "accepted": sum(1 for row in report or [] if row["outcome"].accepted),
         "required": bulk.REQUIRED, "optional": bulk.OPTIONAL, "max_rows": bulk.MAX_ROWS,
+        "bases": EntryForm().fields["legal_bases"].choices,
+        "categories": selectors.watchlist_category_list_published(force=deployment.force),
         "max_zip_mb": bulk.MAX_ZIP_BYTES // 2**20,
         "may_change": can(request.user, CHANGE, deployment.force),
     }, status=status)

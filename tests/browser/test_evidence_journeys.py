@@ -53,6 +53,7 @@ def test_an_approver_reads_every_entrys_justification_beside_its_photo_before_au
     expect(page.locator(".lead")).to_contain_text("Authorised")
     authorisation = Authorisation.objects.get(deployment=deployment)
     assert authorisation.decision == "authorised" and "justification read" in authorisation.reasons
+    expect_loaded(page.locator("li.evidence img"), 3)  # the record of the decision keeps the evidence beside it
 
 
 def test_an_operator_compares_two_faces_on_an_alert_and_on_a_retrospective_candidate(site, page):

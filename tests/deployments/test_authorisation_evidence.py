@@ -29,7 +29,8 @@ def test_it_shows_every_entry_with_its_justification_photo_and_legal_basis_in_wo
     entries = list(deployment.watchlist.entries.order_by("pk"))
     for entry in entries:
         assert entry.subject_reference in section
-        assert f'src="/watchlist-entries/{entry.pk}/image/"' in section
+        assert f'src="/watchlist-entries/{entry.pk}/image/?size=small"' in section
+        assert f'href="/watchlist-entries/{entry.pk}/image/"' in section
     assert section.count(JUSTIFICATION) == 3
     # Grouped by category, in the force's order, with the law in the register's words.
     headings = re.findall(r'<h3 id="category-([a-z-]+)"', section)
@@ -41,6 +42,7 @@ def test_it_shows_every_entry_with_its_justification_photo_and_legal_basis_in_wo
     # The size and the expected false alerts side by side.
     size = re.search(r'id="watchlist-size">(.*?)</p>', html, re.S).group(1)
     assert "<strong>3</strong> people on the watchlist" in size and "expected false alert" in size
+    assert not re.search(r"\de-\d", re.sub(r"<[^>]+>", "", html))  # numbers as people read them, no exponents
     assert "Article 8(2) aim: prevention of disorder or crime" in html and "<code>HRA-A8-2-CRIME" not in html
 
 
@@ -61,6 +63,9 @@ def test_it_shows_extra_justifications_and_flags(personas, deployment):
 def test_the_watchlist_page_shows_the_same_evidence(personas, deployment):
     html = page_client(personas.operator_a).get(f"/deployments/{deployment.pk}/watchlist/").content.decode()
     assert html.count(JUSTIFICATION) == 3 and "Lawfully taken custody image" in html
+    # The form to add a person offers the legal bases in words too (the code is only the submitted value).
+    assert re.search(r'value="PACE-S64A-CUSTODY"[^>]*>\s*Lawfully taken custody image</label>', html)
+    assert "PACE-S64A-CUSTODY:" not in html
 
 
 def test_the_photo_goes_only_to_people_who_may_read_the_entry_and_is_never_cached(personas, deployment):
@@ -70,6 +75,16 @@ def test_the_photo_goes_only_to_people_who_may_read_the_entry_and_is_never_cache
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg" and response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
+    small = page_client(personas.approver_a).get(url + "?size=small")
+    assert small.status_code == 200 and small["Cache-Control"] == "private, no-store"
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(small.content)) as thumbnail:
+        assert thumbnail.format == "JPEG" and max(thumbnail.size) <= 240
+    assert len(small.content) < len(b"".join(page_client(personas.approver_a).get(url).streaming_content))
+    assert page_client(personas.approver_b).get(url + "?size=small").status_code == 404
     assert page_client(personas.auditor).get(url).status_code == 200  # the oversight body reads every force
     assert page_client(personas.approver_b).get(url).status_code == 404
     assert page_client(personas.operator_b).get(url).status_code == 404
