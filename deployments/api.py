@@ -4,7 +4,7 @@ the deployment's state does not allow) with the rule identifiers in `rules`.
 """
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from deployments import rules, selectors, services
+from deployments import files, rules, selectors, services
 from deployments import serializers as s
 from oversight.api import exception_handler as ground_exception_handler
 from oversight.models import Force
@@ -375,8 +375,6 @@ class WatchlistEntryViewSet(ReadOnly):
             return Response({"detail": f"the image of watchlist entry {entry.pk} was deleted under the retention "
                                        "policy"}, status=status.HTTP_410_GONE)
         try:
-            handle = entry.image.open("rb")
-        except FileNotFoundError:
+            return files.face_image_response(entry.image, name=f"entry-{entry.pk}")
+        except Http404:
             raise NotFound(f"the image file of watchlist entry {entry.pk} is missing") from None
-        kind = "image/png" if entry.image.name.endswith(".png") else "image/jpeg"
-        return FileResponse(handle, content_type=kind)

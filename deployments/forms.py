@@ -13,12 +13,12 @@ TICK = {"class": "tick"}  # site.css: a tick box keeps its own width (no inline 
 
 
 def basis_choices(*kinds: str) -> list[tuple[str, str]]:
-    """Register codes (with their titles) whose current wording is of one of `kinds`, or all of them."""
+    """Register codes, labelled with their current wording, whose wording is of one of `kinds`, or all of them."""
     choices = []
     for basis in LegalBasis.objects.prefetch_related("versions"):
         latest = max(basis.versions.all(), key=lambda v: v.version, default=None)
         if latest is not None and (not kinds or latest.kind in kinds):
-            choices.append((basis.code, f"{basis.code}: {latest.title}"))
+            choices.append((basis.code, latest.title))  # in words: the code is the register's, not the reader's
     return choices
 
 
@@ -56,13 +56,31 @@ class DeploymentForm(forms.Form):
     critical_threat_reason = forms.CharField(widget=forms.Textarea(attrs=TEXT), required=False)
     legal_bases = forms.MultipleChoiceField(choices=(), required=False,
                                             widget=forms.CheckboxSelectMultiple(attrs=TICK))
-    assets = forms.CharField(required=False, help_text="Asset codes separated by commas, e.g. lfr-van-01")
+    assets = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple(attrs=TICK), label="Vans and cameras",
+        help_text="Only those free for the whole window are listed. Change the window, then press "
+                  "\u201cShow what is free\u201d to see the list for it.",
+        error_messages={"invalid_choice": "%(value)s is not free for that window: choose one of those listed"})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, free_assets=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["assets"].choices = [(a.code, a.description if a.force_id is None
+                                          else f"{a.description} (your force's own)") for a in free_assets]
         self.fields["algorithm_version"].choices = [(a.code, f"{a.code} ({a.vendor})")
                                                     for a in AlgorithmVersion.objects.all()]
         self.fields["legal_bases"].choices = basis_choices(LegalBasisKind.POWER, LegalBasisKind.CONDITION)
+
+
+def posted_window(data) -> tuple:
+    """The start and end a bound deployment form carries, or None for either that does not parse yet."""
+    field = forms.DateTimeField(required=False)
+    window = []
+    for name in ("starts_at", "ends_at"):
+        try:
+            window.append(field.clean((data or {}).get(name)))
+        except ValidationError:
+            window.append(None)
+    return tuple(window)
 
 
 class AssessmentForm(forms.Form):
@@ -72,6 +90,13 @@ class AssessmentForm(forms.Form):
                                               label="Less intrusive alternatives considered, and why rejected")
     expected_faces = forms.IntegerField(min_value=0)
     community_impact = forms.CharField(widget=forms.Textarea(attrs=TEXT), label="Community and equality impact")
+    engagement_consulted = forms.CharField(
+        widget=forms.Textarea(attrs=TEXT), label="Who was consulted",
+        help_text="Community groups, independent advisory group, councillors, businesses: or, if no one, why not.")
+    engagement_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                    label="When they were consulted")
+    engagement_feedback = forms.CharField(widget=forms.Textarea(attrs=TEXT), required=False,
+                                          label="What they said, and what changed because of it")
     collateral_intrusion = forms.CharField(widget=forms.Textarea(attrs=TEXT))
     conclusion = forms.CharField(widget=forms.Textarea(attrs=TEXT))
 
@@ -104,6 +129,11 @@ class EntryForm(forms.Form):
         self.fields["category"].choices = [(c.code, c.name) for c in categories]
         self.fields["legal_bases"].choices = basis_choices(LegalBasisKind.IMAGE_SOURCE, LegalBasisKind.WARRANT,
                                                            LegalBasisKind.CONDITION)
+
+
+class BulkEntriesForm(forms.Form):
+    csv = forms.FileField(label="People (CSV)", help_text="One row per person, with the columns listed below.")
+    images = forms.FileField(label="Photos (zip)", help_text="A zip of the JPEG or PNG photos the CSV names.")
 
 
 class ReasonsForm(forms.Form):

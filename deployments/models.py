@@ -268,6 +268,11 @@ class ProportionalityAssessment(models.Model):
     alternatives_considered = models.TextField(help_text="Less intrusive means considered, and why each was rejected.")
     expected_faces = models.PositiveIntegerField(help_text="Faces expected to pass the cameras during the window.")
     community_impact = models.TextField(help_text="Community and equality impact.")
+    # Community engagement, recorded as facts an approver and an auditor can check, not folded into one line.
+    engagement_consulted = models.TextField(blank=True, help_text="Who was consulted: groups, organisations, "
+                                                                  "representatives (or why no one was).")
+    engagement_on = models.DateField(null=True, blank=True, help_text="When they were consulted.")
+    engagement_feedback = models.TextField(blank=True, help_text="What they said, and what changed because of it.")
     collateral_intrusion = models.TextField()
     conclusion = models.TextField()
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)

@@ -69,6 +69,19 @@ def asset_list(*, user) -> QuerySet[Asset]:
     return Asset.objects.filter(Q(force__isnull=True) | Q(force__in=forces_visible_to(user)))
 
 
+def assets_free(*, user, starts_at: datetime | None, ends_at: datetime | None) -> QuerySet[Asset]:
+    """The vans and cameras `user`'s force may book (the national pool and its own) that no live booking holds
+    at any moment of the window; with no window yet, every one of them."""
+    assets = asset_list(user=user).order_by("kind", "code")
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        return assets
+    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+    busy = AssetBooking.objects.filter(released_at__isnull=True,
+                                       during__overlap=DateTimeTZRange(starts_at, ends_at, "[)"))
+    return assets.exclude(pk__in=busy.values("asset_id"))
+
+
 def asset_booking_list(*, user) -> QuerySet[AssetBooking]:
     return scope_to_forces(AssetBooking.objects.select_related("asset", "deployment"), user, "deployment__force")
 
@@ -136,6 +149,57 @@ def watchlist_composition(*, watchlist: Watchlist | None) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class EntryEvidence:
+    """What an approver reads about one person on a watchlist before deciding (rules 8, 9, 12-14)."""
+
+    entry: WatchlistEntry
+    bases: list[tuple[str, str]]  # (code, title in words, from the register's wording in force)
+    image_age_years: float | None
+    flags: list[tuple[str, str]]  # (severity: "warning" or "blocking", words)
+
+
+@dataclass(frozen=True)
+class CategoryEvidence:
+    category: WatchlistCategory
+    entries: list[EntryEvidence]
+
+
+def watchlist_evidence(*, watchlist: Watchlist | None, at: datetime) -> list[CategoryEvidence]:
+    """Every entry of a watchlist with its legal bases in words and its flags, grouped by category."""
+    if watchlist is None:
+        return []
+    entries = (watchlist.entries.select_related("category", "second_approver")
+               .prefetch_related("legal_bases__versions").order_by("category__position", "category__code",
+                                                                   "subject_reference"))
+    max_age = policy_in_force("watchlist.image_age_warn_years", at=at).value
+    groups: dict[int, CategoryEvidence] = {}
+    for entry in entries:
+        bases = []
+        for basis in entry.legal_bases.all():
+            wording = max((v for v in basis.versions.all() if v.effective_from <= at), key=lambda v: v.version,
+                          default=None)
+            bases.append((basis.code, wording.title if wording else basis.code))
+        age = (at.date() - entry.image_date).days / 365.25 if entry.image_date else None
+        flags = []
+        if entry.under_18:
+            flags.append(("warning", "Under 18: second approval given" if entry.second_approver_id
+                          else "Under 18: needs a second approval"))
+        if entry.unconvicted:
+            flags.append(("warning", "Not convicted: check the image is still lawfully held"))
+        if entry.deletion_status == DeletionStatus.GRANTED:
+            flags.append(("blocking", "Deletion granted: the image may not be used"))
+        elif entry.deletion_status == DeletionStatus.PENDING:
+            flags.append(("warning", "Deletion application pending"))
+        if age is not None and age > max_age:
+            flags.append(("warning", f"Image {age:.0f} years old (older than {max_age:g} years)"))
+        if entry.quality_check != "passed":
+            flags.append(("warning", "Image failed its quality check"))
+        group = groups.setdefault(entry.category_id, CategoryEvidence(category=entry.category, entries=[]))
+        group.entries.append(EntryEvidence(entry=entry, bases=sorted(bases), image_age_years=age, flags=flags))
+    return list(groups.values())
+
+
 def false_match_rate(*, algorithm: AlgorithmVersion, threshold: float) -> float | None:
     """Per-comparison false-match rate at `threshold`, interpolated in log space between calibration points.
 
@@ -160,6 +224,22 @@ class ExpectedFalseAlerts:
     watchlist_size: int
     rate: float | None
     value: float | None
+
+    @property
+    def in_words(self) -> str | None:
+        """The expected number as an approver reads it: no exponents."""
+        if self.value is None:
+            return None
+        if self.value < 0.01:
+            return "less than 0.01"
+        if self.value < 10:
+            return f"{self.value:.2f}".rstrip("0").rstrip(".")
+        return f"{self.value:,.0f}"
+
+    @property
+    def rate_in_words(self) -> str | None:
+        """The per-comparison false-match rate as "1 in N"."""
+        return f"1 in {1 / self.rate:,.0f}" if self.rate else None
 
     def explain(self) -> str:
         if self.value is None:

@@ -5,18 +5,21 @@ and writes the change and its audit event in one transaction. A refusal changes 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any, Sequence
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from deployments import audit_actions as actions
-from deployments import files, rules, selectors, transitions
+from deployments import bulk, files, rules, selectors, transitions
 from deployments.geo import place_of
 from deployments.models import (
     AlgorithmVersion, Asset, AssetBooking, Authorisation, AuthorisationKind, DeletionStatus, Deployment, DocumentKind,
@@ -45,7 +48,8 @@ DEPLOYMENT_FIELDS = [
     "threshold", "public_notice_plan", "critical_threat_exemption", "critical_threat_reason", "covert",
 ]
 ASSESSMENT_FIELDS = ["legitimate_aim", "strict_necessity", "alternatives_considered", "expected_faces",
-                     "community_impact", "collateral_intrusion", "conclusion"]
+                     "community_impact", "engagement_consulted", "engagement_on", "engagement_feedback",
+                     "collateral_intrusion", "conclusion"]
 ENTRY_FIELDS = ["subject_reference", "category", "subject_kind", "justification", "extra_justification",
                 "image_sha256", "image_source_system", "image_date", "quality_check", "quality_note", "under_18",
                 "harm_justification", "unconvicted", "deletion_status"]
@@ -326,13 +330,17 @@ def deployment_asset_release(*, actor: User, booking: AssetBooking, reason: str 
 # --- Proportionality assessment -------------------------------------------------------------------
 def assessment_save(*, actor: User, deployment: Deployment, legitimate_aim: str, strict_necessity: str,
                     alternatives_considered: str, expected_faces: int, community_impact: str,
-                    collateral_intrusion: str, conclusion: str) -> ProportionalityAssessment:
+                    collateral_intrusion: str, conclusion: str, engagement_consulted: str = "",
+                    engagement_on: date | None = None, engagement_feedback: str = "") -> ProportionalityAssessment:
     require(actor, CHANGE, deployment.force, "assess this deployment")
     now = timezone.now()
     aim = LegalBasis.objects.filter(code=legitimate_aim).first()
     version = aim.version_at(now) if aim else None
     if version is None or version.kind != LegalBasisKind.AIM:
         raise ValidationError({"legitimate_aim": f"{legitimate_aim!r} is not an Article 8(2) aim in the register"})
+    if engagement_on is not None and engagement_on > timezone.localdate(now):
+        raise ValidationError({"engagement_on": "a consultation that has not happened yet cannot be recorded; "
+                                                "give the date it took place"})
     with transaction.atomic(), _history(actor):
         deployment = _locked(deployment)
         transitions.target(deployment, "edit")
@@ -340,7 +348,11 @@ def assessment_save(*, actor: User, deployment: Deployment, legitimate_aim: str,
         old = snapshot(assessment, ASSESSMENT_FIELDS) if assessment.pk else None
         for name, value in [("legitimate_aim", aim), ("strict_necessity", strict_necessity),
                             ("alternatives_considered", alternatives_considered), ("expected_faces", expected_faces),
-                            ("community_impact", community_impact), ("collateral_intrusion", collateral_intrusion),
+                            ("community_impact", community_impact),
+                            ("engagement_consulted", (engagement_consulted or "").strip()),
+                            ("engagement_on", engagement_on),
+                            ("engagement_feedback", (engagement_feedback or "").strip()),
+                            ("collateral_intrusion", collateral_intrusion),
                             ("conclusion", conclusion)]:
             setattr(assessment, name, value)
         assessment.updated_by = actor
@@ -440,6 +452,56 @@ def watchlist_entry_add(
         audit_record(actor=actor, action=actions.WATCHLIST_ENTRY_ADD, obj=entry, force=deployment.force,
                      new=snapshot(entry, ENTRY_FIELDS) | {"legal_bases": sorted(known), "watchlist": watchlist.pk})
     return entry
+
+
+@dataclass
+class BulkRowOutcome:
+    """One CSV line of a bulk upload: the entry it added, or what was wrong with it (field: messages)."""
+
+    line: int
+    reference: str
+    entry: WatchlistEntry | None = None
+    problems: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    rules: list[str] = dataclass_field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.entry is not None
+
+
+def watchlist_entries_add_bulk(*, actor: User, watchlist: Watchlist, rows: Sequence[bulk.Row],
+                               images: dict[str, bytes]) -> list[BulkRowOutcome]:
+    """Add people from a bulk upload, each row through `watchlist_entry_add`: its own transaction, rules and
+    audit event, so a refused row writes nothing and does not stop the others."""
+    require(actor, CHANGE, watchlist.force, "change this watchlist")
+    # Refused whole when the watchlist cannot change at all (say, it was submitted), rather than line by line;
+    # each line still checks again under the row lock, in case the state changes during the upload.
+    transitions.target(Deployment.objects.get(pk=watchlist.deployment_id), "edit_watchlist")
+    outcomes = []
+    for row in rows:
+        outcome = BulkRowOutcome(line=row.line, reference=row.reference, problems=dict(row.problems))
+        outcomes.append(outcome)
+        picture = bulk.image_for(row, images)
+        if picture is None:
+            outcome.problems.setdefault("image", []).append(
+                f"no photo called \u201c{row.image_name}\u201d in the zip" if row.image_name
+                else "name the row's photo in the image column")
+        elif not picture:
+            outcome.problems.setdefault("image", []).append(
+                f"the photo is over {files.MAX_IMAGE_BYTES // 2**20} MB")
+        if outcome.problems:
+            continue
+        name = row.image_name.lower()
+        try:
+            outcome.entry = watchlist_entry_add(
+                actor=actor, watchlist=watchlist, image=ContentFile(picture, name=name), **row.values)
+        except rules.RuleError as error:  # in words for the page; the rule ids stay beside them for auditors
+            for violation in error.violations:
+                outcome.problems.setdefault(violation.field, []).append(violation.message)
+            outcome.rules = error.rule_ids
+        except ValidationError as error:
+            outcome.problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    return outcomes
 
 
 def watchlist_entry_remove(*, actor: User, entry: WatchlistEntry, reason: str) -> None:

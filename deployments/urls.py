@@ -24,7 +24,9 @@ urlpatterns = [
     path("deployments/<int:pk>/decide/", views.deployment_decide, name="deployment-decide"),
     path("deployments/<int:pk>/assessment/", views.assessment_edit, name="deployment-assessment"),
     path("deployments/<int:pk>/watchlist/", views.watchlist_page, name="deployment-watchlist"),
+    path("deployments/<int:pk>/watchlist/bulk/", views.watchlist_bulk, name="deployment-watchlist-bulk"),
     path("deployments/<int:pk>/watchlist/build/", views.watchlist_build, name="deployment-watchlist-build"),
     path("deployments/<int:pk>/watchlist/review/", views.watchlist_review, name="deployment-watchlist-review"),
+    path("watchlist-entries/<int:pk>/image/", views.watchlist_entry_image, name="watchlist-entry-image"),
     path("deployments/<int:pk>/<any_move:action>/", views.deployment_move, name="deployment-move"),
 ]

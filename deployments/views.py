@@ -5,10 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from deployments import rules, selectors, services
-from deployments.forms import AssessmentForm, DeploymentForm, EntryForm, NotesForm, ReasonsForm, show_errors
+from deployments import files, rules, selectors, services
+from deployments import bulk
+from deployments.forms import (
+    AssessmentForm, BulkEntriesForm, DeploymentForm, EntryForm, NotesForm, ReasonsForm, posted_window, show_errors,
+)
 from deployments.models import Status
 from oversight.permissions import AUTHORISE, CHANGE, can, forces_with
 
@@ -30,10 +34,17 @@ def deployment_list(request):
 @login_required
 def deployment_create(request):
     force = request.user.force
-    form = DeploymentForm(request.POST or None)
+    starts_at, ends_at = posted_window(request.POST or request.GET)
+    free = selectors.assets_free(user=request.user, starts_at=starts_at, ends_at=ends_at)
+    if request.method == "POST" and "show_free" in request.POST:
+        # Not a save: the same form again, its equipment list narrowed to what is free for the window entered.
+        form = DeploymentForm(initial=request.POST.dict() | {"legal_bases": request.POST.getlist("legal_bases")},
+                              free_assets=free)
+        return render(request, "deployments/form.html", {"form": form, "force": force, "window": (starts_at, ends_at)})
+    form = DeploymentForm(request.POST or None, free_assets=free)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        assets = [code.strip() for code in data.pop("assets").split(",") if code.strip()]
+        assets = data.pop("assets")
         try:
             deployment = services.deployment_create(actor=request.user, force=force,
                                                     legal_basis_codes=data.pop("legal_bases"), asset_codes=assets,
@@ -52,10 +63,13 @@ def _detail(request, deployment, *, decision_form=None, errors=None, status=200)
     user = request.user
     may_authorise = can(user, AUTHORISE, deployment.force)
     watchlist = selectors.watchlist_of(deployment=deployment)
+    assessment = selectors.assessment_of(deployment=deployment)
     context = {
         "deployment": deployment,
-        "assessment": selectors.assessment_of(deployment=deployment),
+        "assessment": assessment,
+        "aim": assessment.legitimate_aim.version_at(timezone.now()) if assessment else None,
         "watchlist": watchlist,
+        "evidence": selectors.watchlist_evidence(watchlist=watchlist, at=timezone.now()),
         "composition": selectors.watchlist_composition(watchlist=watchlist),
         "expected": selectors.expected_false_alerts(deployment=deployment),
         "result": rules.check_authorisation(deployment, approver=user if may_authorise else None),
@@ -152,9 +166,9 @@ def assessment_edit(request, pk: int):
 def _watchlist_page(request, deployment, *, entry_form=None, review_form=None, errors=None, status=200):
     watchlist = selectors.watchlist_of(deployment=deployment)
     categories = selectors.watchlist_category_list_published(force=deployment.force)
-    entries = watchlist.entries.select_related("category").prefetch_related("legal_bases") if watchlist else []
     return render(request, "deployments/watchlist.html", {
-        "deployment": deployment, "watchlist": watchlist, "entries": entries,
+        "deployment": deployment, "watchlist": watchlist,
+        "evidence": selectors.watchlist_evidence(watchlist=watchlist, at=timezone.now()),
         "composition": selectors.watchlist_composition(watchlist=watchlist),
         "entry_form": entry_form or EntryForm(categories=categories),
         "review_form": review_form or NotesForm(), "errors": errors or [],
@@ -211,3 +225,64 @@ def watchlist_review(request, pk: int):
             messages.success(request, "Watchlist reviewed.")
             return redirect("deployment-watchlist", pk=deployment.pk)
     return _watchlist_page(request, deployment, review_form=form, errors=form.non_field_errors(), status=400)
+
+
+@login_required
+def watchlist_entry_image(request, pk: int):
+    """A watchlist photo, to people who may read the entry (the same selector as the API); 404 to anyone else."""
+    entry = get_object_or_404(selectors.watchlist_entry_list(user=request.user), pk=pk)
+    if request.GET.get("size") == "small":
+        return files.face_thumbnail_response(entry.image, name=f"entry-{entry.pk}")
+    return files.face_image_response(entry.image, name=f"entry-{entry.pk}")
+
+
+def _field_label(name: str) -> str:
+    """A field named in an error, as the person who filled in the CSV knows it."""
+    if name in EntryForm.base_fields:
+        return str(EntryForm.base_fields[name].label or name.replace("_", " ").capitalize())
+    labels = {"legal_basis_codes": "Legal basis", "image": "Photo", "csv": "Line", "watchlist": "Watchlist",
+              "status": "Deployment", "__all__": "", "": ""}
+    return labels.get(name, name.replace("_", " ").capitalize())
+
+
+@login_required
+def watchlist_bulk(request, pk: int):
+    """Add many people at once: a CSV and a zip of photos; a report says, line by line, who was added and why
+    anyone was not."""
+    deployment = _deployment(request, pk)
+    watchlist = selectors.watchlist_of(deployment=deployment)
+    form = BulkEntriesForm(request.POST or None, request.FILES or None)
+    report, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if watchlist is None:
+            form.add_error(None, "build the watchlist first")
+        elif form.is_valid():
+            try:
+                rows = bulk.csv_rows(form.cleaned_data["csv"])
+                images = bulk.zip_images(form.cleaned_data["images"])
+                outcomes = services.watchlist_entries_add_bulk(actor=request.user, watchlist=watchlist, rows=rows,
+                                                               images=images)
+            except rules.RuleError as error:  # in words; the rule ids stay in the audit log and the API
+                for violation in error.violations:
+                    form.add_error(None, violation.message)
+            except ValidationError as error:
+                show_errors(form, error)
+            else:
+                report = [{"outcome": o, "problems": [(_field_label(name), messages)
+                                                      for name, messages in o.problems.items()]}
+                          for o in outcomes]
+                accepted = sum(1 for o in outcomes if o.accepted)
+                status = 200 if accepted else 400
+                if accepted:
+                    messages.success(request, f"{accepted} of {len(outcomes)} added. Review the watchlist after "
+                                              "your changes.")
+    return render(request, "deployments/watchlist_bulk.html", {
+        "deployment": deployment, "watchlist": watchlist, "form": form, "report": report,
+        "accepted": sum(1 for row in report or [] if row["outcome"].accepted),
+        "required": bulk.REQUIRED, "optional": bulk.OPTIONAL, "max_rows": bulk.MAX_ROWS,
+        "bases": EntryForm().fields["legal_bases"].choices,
+        "categories": selectors.watchlist_category_list_published(force=deployment.force),
+        "max_zip_mb": bulk.MAX_ZIP_BYTES // 2**20,
+        "may_change": can(request.user, CHANGE, deployment.force),
+    }, status=status)

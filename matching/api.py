@@ -9,6 +9,8 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.text import Truncator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -27,6 +29,9 @@ from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
 
 
+JUSTIFICATION_SUMMARY_CHARS = 200  # as on the alert card (templates/matching/_alert.html)
+
+
 # --- serializers -----------------------------------------------------------------------------------
 class AlertSerializer(serializers.ModelSerializer):
     subject_reference = serializers.CharField(source="entry.subject_reference")
@@ -35,14 +40,25 @@ class AlertSerializer(serializers.ModelSerializer):
     note = serializers.CharField(source="adjudication.note", default=None)
     outcome = serializers.CharField(source="engagement.outcome", default=None)
     crop_url = serializers.SerializerMethodField()
+    entry_image_url = serializers.SerializerMethodField()
+    justification_summary = serializers.SerializerMethodField()
 
     class Meta:
         model = Alert
         fields = ["id", "deployment", "entry", "subject_reference", "category", "similarity", "threshold",
-                  "captured_at", "created_at", "status", "decision", "note", "outcome", "crop_url"]
+                  "captured_at", "created_at", "status", "decision", "note", "outcome", "crop_url",
+                  "entry_image_url", "justification_summary"]
 
     def get_crop_url(self, obj) -> str | None:
-        return f"/alerts/{obj.pk}/crop/" if obj.crop else None
+        return f"/alerts/{obj.pk}/crop/" if obj.crop and obj.media_deleted_at is None else None
+
+    def get_entry_image_url(self, obj) -> str | None:
+        """The watchlist photo beside the camera's crop, so the officer compares two faces (served only to
+        people who may read the entry)."""
+        return reverse("watchlist-entry-image", args=[obj.entry_id]) if obj.entry.image else None
+
+    def get_justification_summary(self, obj) -> str:
+        return Truncator(obj.entry.justification).chars(JUSTIFICATION_SUMMARY_CHARS)
 
 
 class AdjudicateInput(serializers.Serializer):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from deployments import transitions
@@ -142,8 +143,10 @@ def watchlist_enrol(*, actor, deployment) -> EnrolmentReport:
 
 
 def gallery_enrol(*, actor, force, data: bytes, subject_reference: str, kind: str = GalleryKind.CUSTODY,
-                  source_system: str = "PND", taken_on=None, unconvicted: bool = False) -> CustodyImage:
-    """Add one custody or missing-person image to a force's searchable gallery (the template only)."""
+                  source_system: str = "PND", taken_on=None, unconvicted: bool = False,
+                  keep_image: bool = True) -> CustodyImage:
+    """Add one custody or missing-person image to a force's searchable gallery: its template, and (unless
+    `keep_image` is false) the photo itself, which an investigator compares with a probe."""
     if actor is not None:
         require(actor, CHANGE, force, "add to this force's gallery")
     if kind not in GalleryKind.values:
@@ -152,11 +155,20 @@ def gallery_enrol(*, actor, force, data: bytes, subject_reference: str, kind: st
     image = CustodyImage(force=force, kind=kind, subject_reference=subject_reference, source_system=source_system,
                          taken_on=taken_on, unconvicted=unconvicted, face_model=engine.face_model_current(),
                          embedding=enrolment.embedding)
-    image.full_clean(exclude=["embedding"])
-    with transaction.atomic():
-        image.save()
-        audit_record(actor=actor, action=GALLERY_ENROL, obj=image, force=force,
-                     new={"kind": kind, "subject_reference": subject_reference, "source_system": source_system})
+    image.full_clean(exclude=["embedding", "image"])
+    try:
+        with transaction.atomic():
+            if keep_image:  # the photo passed the image gate in template_of above
+                suffix = "png" if data.startswith(b"\x89PNG") else "jpg"
+                image.image.save(f"photo.{suffix}", ContentFile(data), save=False)
+            image.save()
+            audit_record(actor=actor, action=GALLERY_ENROL, obj=image, force=force,
+                         new={"kind": kind, "subject_reference": subject_reference, "source_system": source_system,
+                              "photo_kept": keep_image})
+    except BaseException:
+        if image.image.name:  # no row points at it: it goes with the failed write
+            image.image.storage.delete(image.image.name)
+        raise
     return image
 
 

@@ -7,6 +7,9 @@ A refusal is a ValidationError naming the field, in words the person who sent th
 """
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import MemoryFileUploadHandler
@@ -18,7 +21,7 @@ from matching.face.errors import ImageRejected, QualityRejected
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 __all__ = ["MAX_UPLOAD_BYTES", "PixelBudget", "DEFAULT_MAX_REQUEST_PIXELS", "PhotoInMemory", "image_bytes",
-           "image_decode", "image_enrolment", "image_face_check"]
+           "image_decode", "image_enrolment", "image_face_check", "image_preview_data_uri"]
 
 
 def refusal(field: str, message: str, code: str) -> ValidationError:
@@ -68,6 +71,18 @@ def image_face_check(upload, *, field: str = "image", limit: int = MAX_UPLOAD_BY
     """A watchlist photo is checked in full when it is uploaded, so that it cannot fail only at enrolment,
     perhaps after the deployment was authorised: it decodes and shows exactly one usable face."""
     image_enrolment(image_bytes(upload, field=field, limit=limit), field=field)
+
+
+def image_preview_data_uri(data: bytes, *, field: str, side: int = 320) -> str:
+    """A small JPEG of an image as a data: URI, made in memory from the gate's own decoding: for a photo that
+    may be shown back in one response but never stored (the OIFR photo), so it never has a URL or a file."""
+    from PIL import Image
+
+    picture = Image.fromarray(image_decode(data, field=field))
+    picture.thumbnail((side, side))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 class PhotoInMemory(MemoryFileUploadHandler):

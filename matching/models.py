@@ -5,6 +5,8 @@ them imports it. A template of a face that matched nothing is never stored here 
 """
 from __future__ import annotations
 
+import uuid
+
 import pghistory
 from django.conf import settings
 from django.db import models
@@ -172,6 +174,11 @@ class GalleryKind(models.TextChoices):
     MISSING = "missing", "Missing person"
 
 
+def custody_image_path(instance: "CustodyImage", filename: str) -> str:
+    # A random name: the file name says nothing about the person.
+    return f"gallery/{instance.force_id}/{uuid.uuid4().hex}{'.png' if filename.endswith('.png') else '.jpg'}"
+
+
 class CustodyImage(models.Model):
     """A force's searchable gallery (custody and missing-person images); scales to millions of rows."""
 
@@ -184,6 +191,9 @@ class CustodyImage(models.Model):
     deletion_granted = models.BooleanField(default=False, help_text="A granted deletion application blocks use.")
     face_model = models.ForeignKey(FaceModel, on_delete=models.PROTECT, related_name="+")
     embedding = VectorField(dimensions=EMBEDDING_SIZE)
+    # The photo itself, shown beside a probe so that a person can judge a candidate; empty for a gallery
+    # loaded as templates only (then there is nothing to compare, and the page says so).
+    image = models.FileField(upload_to=custody_image_path, max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

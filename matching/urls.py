@@ -18,8 +18,11 @@ urlpatterns = [
     path("feeds/<int:pk>/status/", views.feed_status, name="feed-status"),
     path("rfr/", views.rfr_search, name="rfr-search"),
     path("rfr/<int:pk>/", views.rfr_detail, name="rfr-detail"),
+    path("rfr/<int:pk>/probe/", views.rfr_probe, name="rfr-probe"),
     path("rfr/<int:pk>/candidates/<int:candidate_pk>/", views.rfr_candidate_mark, name="rfr-candidate-mark"),
+    path("rfr/<int:pk>/candidates/<int:candidate_pk>/image/", views.rfr_candidate_image, name="rfr-candidate-image"),
     path("oifr/", views.oifr_check, name="oifr-check"),
     path("oifr/<int:pk>/", views.oifr_detail, name="oifr-detail"),
+    path("oifr/<int:pk>/candidate-image/", views.oifr_candidate_image, name="oifr-candidate-image"),
     path("retention/", views.retention, name="retention"),
 ]

@@ -21,10 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from deployments.files import face_image_response
 from deployments.models import Kind, Status
 from deployments.selectors import deployment_list, watchlist_category_list
 from matching import adjudication, feeds, live, rfr, selectors
-from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory
+from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_preview_data_uri
 from matching.forms import (
     CandidateMarkForm, DecisionForm, DeviceForm, EngagementForm, OifrCheckForm, RfrSearchForm, VideoFeedForm,
     show_errors,
@@ -113,7 +114,7 @@ def _alert_cards(request, deployment, *, may_change: bool, bound: dict) -> list[
     cards = []
     for alert in shown:
         prefix, posted = f"alert-{alert.pk}", bound.get(alert.pk)
-        card = {"alert": alert, "form": None, "errors": []}
+        card = {"alert": alert, "form": None, "errors": [], "shortcuts": False}
         expected = {AlertStatus.NEW: DecisionForm, AlertStatus.ADJUDICATED: EngagementForm}.get(alert.status)
         if may_change and expected is not None:
             card["form"] = posted if isinstance(posted, expected) else expected(prefix=prefix)
@@ -121,6 +122,10 @@ def _alert_cards(request, deployment, *, may_change: bool, bound: dict) -> list[
             # A step out of order (an engagement before a decision, a second decision): say so on the card.
             card["errors"] = [text for texts in posted.errors.values() for text in texts]
         cards.append(card)
+    # Access keys go to one card only, the oldest awaiting a decision, so a key press is never ambiguous.
+    waiting = [card for card in cards if card["alert"].status == AlertStatus.NEW and card["form"] is not None]
+    if waiting:
+        waiting[-1]["shortcuts"] = True
     return cards
 
 
@@ -330,10 +335,14 @@ def _rfr_detail(request, search, *, bound=None, status=200):
     candidates = selectors.rfr_candidate_list(user=request.user).filter(search=search).select_related("reviewed_by")
     may_mark = request.user.pk == search.requested_by_id
     bound = bound or {}
-    rows = [{"candidate": c,
+    rows = [{"candidate": c, "shortcuts": False,
              "form": (bound.get(c.pk) or CandidateMarkForm(prefix=f"candidate-{c.pk}"))
              if may_mark and c.status == CandidateStatus.UNREVIEWED else None}
             for c in candidates]
+    # Access keys on the first candidate awaiting review only, so a key press is never ambiguous.
+    first = next((row for row in rows if row["form"] is not None), None)
+    if first is not None:
+        first["shortcuts"] = True
     return render(request, "matching/rfr_detail.html", {"search": search, "rows": rows}, status=status)
 
 
@@ -345,6 +354,22 @@ def _search(request, pk: int):
 @login_required
 def rfr_detail(request, pk: int):
     return _rfr_detail(request, _search(request, pk))
+
+
+@login_required
+def rfr_probe(request, pk: int):
+    """The probe of a search, to the investigator who ran it and to auditors (the search's own selector)."""
+    search = _search(request, pk)
+    if search.probe_deleted_at is not None:
+        raise Http404("No such image")
+    return face_image_response(search.probe, name=f"probe-{search.pk}")
+
+
+@login_required
+def rfr_candidate_image(request, pk: int, candidate_pk: int):
+    candidate = get_object_or_404(selectors.rfr_candidate_list(user=request.user).filter(search_id=pk),
+                                  pk=candidate_pk)
+    return face_image_response(candidate.custody_image.image, name=f"candidate-{candidate.pk}")
 
 
 @login_required
@@ -385,10 +410,15 @@ def _oifr_check(request):
         photo = data.pop("photo").read()
         try:
             check = rfr.oifr_check_run(actor=request.user, photo=photo, **data)
+            # The officer compares the face they photographed with the image it matched, in this one response
+            # only: the photo goes back as a data: URI, never as a file or a URL, and the page is not cached.
+            preview = image_preview_data_uri(photo, field="photo") if check.matched_id else None
         except ValidationError as error:
             show_errors(form, error)
         else:
-            return redirect("oifr-detail", pk=check.pk)
+            response = _oifr_result(request, check, photo_uri=preview)
+            response["Cache-Control"] = NO_STORE
+            return response
         finally:
             del photo
     user = request.user
@@ -399,9 +429,22 @@ def _oifr_check(request):
 
 
 @login_required
+def oifr_candidate_image(request, pk: int):
+    """The custody or missing-person image a check matched, to the officer who ran it and to auditors."""
+    check = get_object_or_404(selectors.oifr_check_list(user=request.user).select_related("matched"), pk=pk)
+    if check.matched is None:
+        raise Http404("No such image")
+    return face_image_response(check.matched.image, name=f"check-{check.pk}")
+
+
+def _oifr_result(request, check, *, photo_uri: str | None = None):
+    return render(request, "matching/oifr_detail.html", {"check": check, "photo_uri": photo_uri})
+
+
+@login_required
 def oifr_detail(request, pk: int):
     check = get_object_or_404(selectors.oifr_check_list(user=request.user).select_related("matched", "officer"), pk=pk)
-    return render(request, "matching/oifr_detail.html", {"check": check})
+    return _oifr_result(request, check)
 
 
 # --- retention -------------------------------------------------------------------------------------

@@ -87,6 +87,15 @@ def test_an_operator_builds_and_reviews_the_watchlist_assesses_and_submits(perso
                                                    "expected_faces": "20000",
                                                    "community_impact": "None.", "collateral_intrusion": "Low.",
                                                    "conclusion": "Proportionate."})
+    assert response.status_code == 400  # who was consulted is recorded, not left out
+    assert "Who was consulted" in response.content.decode()
+    response = client.post(f"{base}/assessment/", {"legitimate_aim": "HRA-A8-2-CRIME", "strict_necessity": "Needed.",
+                                                   "alternatives_considered": "Patrols failed.",
+                                                   "expected_faces": "20000",
+                                                   "community_impact": "None.", "collateral_intrusion": "Low.",
+                                                   "engagement_consulted": "Market traders' association.",
+                                                   "engagement_on": "2026-11-02",
+                                                   "conclusion": "Proportionate."})
     assert response.status_code == 302
     assert client.post(f"{base}/submit/").status_code == 302
     assert Deployment.objects.get().status == Status.SUBMITTED

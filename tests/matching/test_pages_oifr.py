@@ -1,6 +1,7 @@
 """Operator-initiated identity checks from the page: a real check, harm declared in private places, no photo kept."""
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -57,14 +58,28 @@ def test_a_check_finds_the_missing_person_and_keeps_no_photo(gallery, personas, 
     before = stored_files()
     response = client.post("/oifr/", check_form(photos[SAME_PERSON[1]]))
     check = OifrCheck.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/oifr/{check.pk}/"
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     assert check.matched == gallery and check.officer == personas.operator_a
     assert stored_files() == before
 
-    html = client.get(f"/oifr/{check.pk}/").content.decode()
+    # During the check, and only then, the officer sees the face they photographed beside the matched image.
+    html = response.content.decode()
+    faces = re.search(r'<div class="faces" id="oifr-faces">(.*?)</div>\s*<dl', html, re.S).group(1)
+    photo = re.search(r'<img src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', faces)
+    assert photo and base64.b64decode(photo.group(1)).startswith(b"\xff\xd8\xff")
+    assert f'<img src="/oifr/{check.pk}/candidate-image/"' in faces
     assert "Possible match: MISP-0042" in html and "Missing person" in html
     assert f"{check.similarity:.3f} against a threshold of {check.threshold:.3f}" in html
     assert "The photo was not kept." in html
+
+    later = client.get(f"/oifr/{check.pk}/").content.decode()  # afterwards the photo is gone for good
+    assert "data:image" not in later and "Possible match: MISP-0042" in later
+    image = client.get(f"/oifr/{check.pk}/candidate-image/")
+    assert image.status_code == 200 and image["Cache-Control"] == "private, no-store"
+    assert b"".join(image.streaming_content) == photos[SAME_PERSON[0]]
+    assert page_client(personas.operator_b).get(f"/oifr/{check.pk}/candidate-image/").status_code == 404
+    assert page_client(personas.approver_a).get(f"/oifr/{check.pk}/candidate-image/").status_code == 404
+    assert Client().get(f"/oifr/{check.pk}/candidate-image/").status_code == 302
 
 
 def test_someone_in_no_gallery_of_the_force_is_no_match(personas, photos):
@@ -76,7 +91,9 @@ def test_someone_in_no_gallery_of_the_force_is_no_match(personas, photos):
     response = client.post("/oifr/", check_form(photos[SAME_PERSON[1]], subject_category="wanted"))
     check = OifrCheck.objects.get()
     assert check.matched is None
-    html = client.get(response["Location"]).content.decode()
+    html = response.content.decode()
+    assert "data:image" not in html and "candidate-image" not in html  # nothing to compare, nothing shown
+    assert page_client(personas.operator_a).get(f"/oifr/{check.pk}/candidate-image/").status_code == 404
     assert "<h1>No match</h1>" in html and "NW-0001" not in html and "The photo was not kept." in html
 
 
@@ -91,7 +108,7 @@ def test_a_private_place_with_a_harm_declaration_is_checked(gallery, personas, p
     response = page_client(personas.operator_a).post("/oifr/", check_form(
         photos[SAME_PERSON[1]], place_type="home",
         harm_declaration="Child reported missing at high risk; carer cannot confirm identity."))
-    assert response.status_code == 302
+    assert response.status_code == 200
     check = OifrCheck.objects.get()
     assert check.place_type == "home" and check.harm_declaration.startswith("Child reported missing")
 
@@ -124,5 +141,5 @@ def test_a_large_photo_is_held_in_memory_and_never_spilled_to_a_temporary_file(g
     assert len(large) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE  # Django would normally write this to a temporary file
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "no-such-folder")  # so any temporary file would fail loudly
     response = page_client(personas.operator_a).post("/oifr/", check_form(large))
-    assert response.status_code == 302, response.content.decode()[:500]
+    assert response.status_code == 200, response.content.decode()[:500]
     assert OifrCheck.objects.get().matched == gallery

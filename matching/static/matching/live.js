@@ -97,6 +97,19 @@
       crop.innerHTML = '<p class="hint">No image: deleted under the retention policy.</p>';
     }
 
+    var reference = slot(card, "reference");
+    if (reference && alert.entry_image_url && !reference.querySelector("img")) {
+      var photo = document.createElement("img");
+      photo.src = alert.entry_image_url;
+      photo.alt = "Watchlist photo of " + alert.subject_reference;
+      photo.width = 140;
+      reference.textContent = "";
+      reference.appendChild(photo);
+    } else if (reference && !alert.entry_image_url) {
+      reference.innerHTML = '<p class="hint">No watchlist photo: deleted under the retention policy.</p>';
+    }
+    setText(card, "justification", alert.justification_summary || "");
+
     setText(card, "decision", alert.decision
       ? labels.decisions[alert.decision] + (alert.note ? ": " + alert.note : "") : "None yet");
     setText(card, "engagement", alert.outcome ? labels.outcomes[alert.outcome]
