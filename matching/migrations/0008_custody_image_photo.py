@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0006_frame_receipt'),
+        ('matching', '0007_video_feed_resumes'),
     ]
 
     operations = [
