@@ -28,6 +28,7 @@ def navigation(request) -> dict:
             ("People", reverse("people-list")),
             ("Audit log", reverse("audit-log")),
             ("Policy settings", reverse("policy-list")),
+            ("Policy documents", reverse("policy-documents")),
             ("Legal bases", reverse("legal-basis-list")),
             ("Transparency", reverse("transparency-manage")),
         ]

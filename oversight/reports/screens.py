@@ -1,4 +1,4 @@
-"""Screens that were only in the API: the post-deployment review (rule 23).
+"""Screens that were only in the API: the post-deployment review (rule 23) and filing policy documents.
 
 Each view parses a form, calls the governance layer's service (which checks permission, applies the rules and
 writes the audit event) and renders; a refusal comes back as a 400 with the message beside its field.
@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from deployments import selectors as deployment_selectors, services as deployment_services
 from deployments.forms import show_errors
-from deployments.models import Status
+from deployments.models import DocumentKind, Status
 from matching import selectors as matching_selectors
-from oversight.permissions import CHANGE, can
+from oversight.permissions import ADMINISTER, AUTHORISE, CHANGE, can, forces_visible_to
 
 TEXT = {"rows": 4}
 
@@ -64,3 +65,83 @@ def deployment_review(request, pk: int):
         "deployment": deployment, "form": form, "counts": counts,
         "due_at": deployment_selectors.review_due_at(deployment=deployment),
     }, status=status)
+
+
+# --- Policy documents -----------------------------------------------------------------------------------------
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PolicyDocumentForm(forms.Form):
+    """A version of a force's policy document; the service judges the file (PDF without scripts, or text)."""
+
+    kind = forms.ChoiceField(choices=DocumentKind.choices, label="Kind of document")
+    title = forms.CharField(max_length=200)
+    version = forms.CharField(max_length=20, help_text="As the document states it, e.g. 2.1.")
+    approved_on = forms.DateField(widget=DateInput, label="Approved on")
+    next_review_on = forms.DateField(widget=DateInput, label="Next review due")
+    file = forms.FileField(label="The document", help_text="A PDF or a plain-text file.")
+    published = forms.BooleanField(required=False, label="Publish it on the transparency site",
+                                   widget=forms.CheckboxInput(attrs={"class": "tick"}))
+    algorithm_version = forms.ModelChoiceField(queryset=None, required=False, to_field_name="code",
+                                               label="Algorithm tested (bias-test reports only)")
+    threshold_min = forms.FloatField(required=False, min_value=0, max_value=1, label="Lowest threshold tested")
+    threshold_max = forms.FloatField(required=False, min_value=0, max_value=1, label="Highest threshold tested")
+    no_difference_from = forms.FloatField(required=False, min_value=0, max_value=1,
+                                          label="No demographic difference from this threshold up")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["algorithm_version"].queryset = deployment_selectors.algorithm_version_list()
+
+
+def _filing_forces(user):
+    """The forces whose documents `user` may file (their administrators and approvers)."""
+    return [f for f in forces_visible_to(user) if can(user, ADMINISTER, f) or can(user, AUTHORISE, f)]
+
+
+@login_required
+def policy_documents(request):
+    """Every version of each policy document the user may see, the one in force first; superseded ones after."""
+    now = timezone.now()
+    documents = deployment_selectors.policy_document_list(user=request.user).order_by(
+        "force__name", "kind", "-approved_on", "-id")
+    in_force = set()
+    for force in forces_visible_to(request.user):
+        in_force |= {d.pk for d in deployment_selectors.documents_in_force(force=force, at=now).values()}
+        in_force |= {d.pk for d in deployment_selectors.bias_tests_in_force(force=force, at=now).values()}
+    rows = [{"doc": d, "in_force": d.pk in in_force, "overdue": d.next_review_on < now.date()} for d in documents]
+    return render(request, "records/policy_documents.html", {
+        "rows": rows, "may_file": bool(_filing_forces(request.user)), "today": now.date()})
+
+
+@login_required
+def policy_document_file(request):
+    """File a new document, or a new version that supersedes one (`?supersedes=<id>` fills in its kind and title)."""
+    forces = _filing_forces(request.user)
+    if not forces:
+        raise PermissionDenied("only a force's administrators and approvers file its policy documents")
+    initial = {}
+    superseded = None
+    if request.GET.get("supersedes", "").isdigit():
+        superseded = deployment_selectors.policy_document_list(user=request.user).filter(
+            pk=int(request.GET["supersedes"]), force__in=forces).first()
+        if superseded is not None:
+            initial = {"kind": superseded.kind, "title": superseded.title,
+                       "algorithm_version": superseded.algorithm_version.code if superseded.algorithm_version else None,
+                       "published": superseded.published}
+    form = PolicyDocumentForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                doc = deployment_services.policy_document_add(actor=request.user, force=forces[0],
+                                                              **form.cleaned_data)
+            except ValidationError as error:
+                show_errors(form, error)
+            else:
+                messages.success(request, f"{doc.get_kind_display()} version {doc.version} filed.")
+                return redirect("record-policy-document", pk=doc.pk)
+    return render(request, "records/policy_document_form.html", {
+        "form": form, "force": forces[0], "superseded": superseded}, status=status)

@@ -32,4 +32,6 @@ urlpatterns = [
     path("records/rfr-searches/<int:pk>/", records.rfr_search, name="record-rfr-search"),
     path("records/oifr-checks/<int:pk>/", records.oifr_check, name="record-oifr-check"),
     path("deployments/<int:pk>/post-deployment-review/", screens.deployment_review, name="deployment-review"),
+    path("policy-documents/", screens.policy_documents, name="policy-documents"),
+    path("policy-documents/new/", screens.policy_document_file, name="policy-document-file"),
 ]
