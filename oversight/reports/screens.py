@@ -1,9 +1,12 @@
-"""Screens that were only in the API: the post-deployment review (rule 23) and filing policy documents.
+"""Screens that were only in the API: the post-deployment review (rule 23), filing policy documents, and the
+national van fleet (allocation to forces, bookings, availability).
 
 Each view parses a form, calls the governance layer's service (which checks permission, applies the rules and
 writes the audit event) and renders; a refusal comes back as a 400 with the message beside its field.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -11,12 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
-from deployments import selectors as deployment_selectors, services as deployment_services
+from deployments import fleet as fleet_services, selectors as deployment_selectors, services as deployment_services
 from deployments.forms import show_errors
-from deployments.models import DocumentKind, Status
+from deployments.models import AssetBooking, AssetKind, DocumentKind, Status
 from matching import selectors as matching_selectors
+from oversight.forms import DateTimeInput
+from oversight.models import Force, Role
 from oversight.permissions import ADMINISTER, AUTHORISE, CHANGE, can, forces_visible_to
 
 TEXT = {"rows": 4}
@@ -145,3 +151,85 @@ def policy_document_file(request):
                 return redirect("record-policy-document", pk=doc.pk)
     return render(request, "records/policy_document_form.html", {
         "form": form, "force": forces[0], "superseded": superseded}, status=status)
+
+
+# --- The national van fleet ---------------------------------------------------------------------------------------
+class WindowForm(forms.Form):
+    start = forms.DateTimeField(required=False, widget=DateTimeInput, label="Free from")
+    end = forms.DateTimeField(required=False, widget=DateTimeInput, label="Until")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", "the window ends after it starts")
+        return data
+
+
+class AllocationForm(forms.Form):
+    forces = forms.ModelMultipleChoiceField(queryset=Force.objects.order_by("name"), required=False,
+                                            to_field_name="code", widget=forms.CheckboxSelectMultiple,
+                                            label="Allocated to", help_text="Tick two forces for a joint allocation; "
+                                                                            "none returns the van to every force.")
+
+
+def _fleet_rows(user, start, end) -> list[dict]:
+    visible = set(forces_visible_to(user).values_list("pk", flat=True))
+    vans = (deployment_selectors.asset_list(user=user).filter(kind=AssetKind.VAN)
+            .prefetch_related("allocated_to").select_related("force").order_by("code"))
+    now = timezone.now()
+    rows = []
+    for van in vans:
+        bookings = (AssetBooking.objects.filter(asset=van, released_at__isnull=True, during__endswith__gt=now)
+                    .select_related("deployment__force").order_by("during"))
+        shown = [{"booking": b, "own": b.deployment.force_id in visible,
+                  "clashes": b.during.lower < end and b.during.upper > start} for b in bookings]
+        allocated = list(van.allocated_to.all())
+        may_book = any(f.pk in visible for f in allocated) or not allocated
+        rows.append({"van": van, "allocated": allocated, "bookings": shown, "may_book": may_book,
+                     "free": not any(row["clashes"] for row in shown),
+                     "form": AllocationForm(prefix=van.code, initial={"forces": [f.code for f in allocated]})})
+    return rows
+
+
+@login_required
+def fleet(request, *, allocation_forms=None, status: int = 200):
+    """Every national van: the forces it is allocated to, its bookings, and whether it is free in a window."""
+    form = WindowForm(request.GET or None)
+    start = timezone.now()
+    end = start + timedelta(hours=24)
+    if form.is_bound:
+        if form.is_valid():
+            start = form.cleaned_data["start"] or start
+            end = form.cleaned_data["end"] or start + timedelta(hours=24)
+        else:
+            status = 400
+    rows = _fleet_rows(request.user, start, end)
+    for row in rows:
+        if allocation_forms and row["van"].code in allocation_forms:
+            row["form"] = allocation_forms[row["van"].code]
+    return render(request, "records/fleet.html", {
+        "form": form, "rows": rows, "start": start, "end": end,
+        "may_allocate": request.user.role == Role.OVERSIGHT_ADMIN,
+        "free_count": sum(1 for row in rows if row["free"] and row["may_book"]),
+    }, status=status)
+
+
+@login_required
+def fleet_allocate(request, code: str):
+    if request.method != "POST":
+        return redirect("fleet")
+    van = deployment_selectors.asset_list(user=request.user).filter(code=code, kind=AssetKind.VAN).first()
+    if van is None:
+        raise Http404("No such van")
+    form = AllocationForm(request.POST, prefix=code)
+    if form.is_valid():
+        try:
+            fleet_services.asset_allocate(actor=request.user, asset=van, forces=list(form.cleaned_data["forces"]))
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            names = " and ".join(f.name for f in form.cleaned_data["forces"]) or "every force"
+            messages.success(request, f"{van.description}: allocated to {names}.")
+            return redirect(reverse("fleet") + f"#van-{code}")
+    request.GET = request.GET.copy()
+    return fleet(request, allocation_forms={code: form}, status=400)

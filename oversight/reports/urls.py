@@ -34,4 +34,6 @@ urlpatterns = [
     path("deployments/<int:pk>/post-deployment-review/", screens.deployment_review, name="deployment-review"),
     path("policy-documents/", screens.policy_documents, name="policy-documents"),
     path("policy-documents/new/", screens.policy_document_file, name="policy-document-file"),
+    path("fleet/", screens.fleet, name="fleet"),
+    path("fleet/<slug:code>/allocate/", screens.fleet_allocate, name="fleet-allocate"),
 ]
