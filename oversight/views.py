@@ -115,6 +115,11 @@ def audit_log(request):
     }, status=status)
 
 
+# Field names in events whose value is another record's number, named for what that record is.
+EVENT_FIELD_NAMES = {"entry": "Watchlist entry", "device": "Camera device", "face_model": "Face model",
+                     "audit": "Audit", "asset": "Van", "seq": "Log entry"}
+
+
 def _readable(values) -> list[tuple[str, str]]:
     """An event's old or new values as pairs of words: no braces, quotes or None."""
     def words(value) -> str:
@@ -129,7 +134,8 @@ def _readable(values) -> list[tuple[str, str]]:
         return str(value)
     if not isinstance(values, dict):
         return [("value", words(values))] if values is not None else []
-    return [(name.replace("_", " ").capitalize(), words(value)) for name, value in values.items()]
+    return [(EVENT_FIELD_NAMES.get(name) or name.replace("_", " ").capitalize(), words(value))
+            for name, value in values.items()]
 
 
 def proof_verdict(seq: int) -> dict:
