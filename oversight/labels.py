@@ -7,6 +7,7 @@ kinds here; the layers above register theirs (`register`) when they start, so th
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -42,6 +43,13 @@ def kind_of(object_type: str) -> RecordKind:
     except (LookupError, ValueError):
         noun = object_type.rpartition(".")[2].replace("_", " ")
     return RecordKind(object_type, noun[:1].upper() + noun[1:])
+
+
+def plain_words(text: str) -> str:
+    """Stored text as a person reads it: the seed data's references to the developers' brief ('domain.md rule 2')
+    become what they are, the platform's rules."""
+    text = re.sub(r"domain\.md rule (\d+)", r"platform rule \1", text or "")
+    return text.replace("domain.md", "the platform's rules")
 
 
 def _day(when: date | datetime | None) -> str:

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from oversight import policy
+from oversight.labels import plain_words
 from oversight.forms import DateTimeInput
 from oversight.models import Rank
 
@@ -44,7 +45,7 @@ def label(key: str) -> str:
 
 def source(key: str) -> str:
     """Where a setting comes from, for a reader: the law or guidance, not the developers' brief it was copied from."""
-    text = re.sub(r"domain\.md rule (\d+)", r"Platform rule \1", policy.definition(key).source).strip()
+    text = plain_words(policy.definition(key).source).strip()
     return (text[:1].upper() + text[1:]) if text else "Oversight body policy"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -72,9 +73,23 @@ def person_detail(request, pk: int):
     return render(request, "oversight/person_detail.html", {"person": person})
 
 
+RULE_PREFIX = re.compile(r"^\s*(R\d\d-[a-z0-9-]+)\s*:\s*")
+
+
+def _reason(text: str) -> dict:
+    """An event's reason as the page shows it: a rule id the service wrote in front goes to a tooltip."""
+    text = labels.plain_words(text)
+    match = RULE_PREFIX.match(text)
+    if not match:
+        return {"text": text, "rule": ""}
+    rest = text[match.end():]
+    return {"text": rest[:1].upper() + rest[1:], "rule": match.group(1)}
+
+
 def _event_rows(events) -> list[dict]:
     return [{"event": e, "what": actions.ACTIONS[e.action].description if e.action in actions.ACTIONS else e.action,
-             "about": labels.event_object_label(e), "about_url": labels.event_object_url(e)} for e in events]
+             "about": labels.event_object_label(e), "about_url": labels.event_object_url(e),
+             "reason": _reason(e.reason)} for e in events]
 
 
 @login_required
@@ -229,7 +244,8 @@ def policy_setting_change(request, key: str):
         "key": key, "label": setting_label(key), "definition": policy.definition(key), "form": form,
         "source": setting_source(key),
         "current": current, "current_value": readable_value(key, current_value),
-        "history": [{"setting": s, "value": readable_value(key, s.value)} for s in history],
+        "history": [{"setting": s, "value": readable_value(key, s.value), "reason": labels.plain_words(s.reason)}
+                    for s in history],
     }, status=status)
 
 

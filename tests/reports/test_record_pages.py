@@ -8,6 +8,7 @@ import re
 from django.test import Client
 
 from matching.models import OifrCheck, RfrSearch
+from oversight.models import AuditEvent
 
 PATTERNS = ("R\\d\\d-", "object \\(", "domain\\.md", "\\{'")
 
@@ -92,3 +93,23 @@ def test_the_authorisation_page_names_rules_in_words_with_their_ids_only_in_tool
     assert "Rules checked" in html and re.search(r'<span title="R\d\d-[^"]+">', html)
     assert not re.search(r"R\d\d-", visible_text(html))
     assert "Policy versions it was checked against" in html and "Superintendent" in html
+
+
+def test_the_auditors_and_administrators_pages_speak_plain_english(world):
+    """No rule id, setting key, file name, model repr or Python literal on the pages a person reads (rule ids
+    stay in tooltips); the audit of a force names its sampling method in words."""
+    p = world.personas
+    seq = AuditEvent.objects.filter(force=p.force_a).order_by("-seq").values_list("seq", flat=True)[5]
+    pages = {p.auditor: ["/audit/", f"/audit/{seq}/", "/policy/", "/fleet/", "/policy-documents/",
+                         f"/oversight/audits/{world.audit.pk}/"],
+             p.oversight_admin: ["/policy/", "/policy/review.post_deployment_days/", "/legal-bases/COURT-WARRANT/",
+                                 "/fleet/"],
+             p.approver_a: ["/audit/", "/policy-documents/", "/policy-documents/new/", "/fleet/"]}
+    for user, urls in pages.items():
+        client = page_client(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = visible_text(main(response.content.decode()))
+            for pattern in (*PATTERNS, r"\b[a-z]+\.[a-z_]+_[a-z_]+\b", r"random\.Random", r"\bNone\b", r"\.py\b"):
+                assert not re.search(pattern, text), (user.username, url, pattern, re.search(pattern, text))
