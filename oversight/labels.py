@@ -109,6 +109,8 @@ def event_object_label(event) -> str:
     """What an audit event is about, as a person reads it (its force and its day come from the event)."""
     if not event.object_type:
         return ""
+    if event.object_type == "oversight.force" and event.force is not None:  # a force is named by its name
+        return ", ".join(part for part in (event.force.name, _day(event.occurred_at)) if part)
     return object_label(event.object_type, event.object_id, force=event.force, when=event.occurred_at)
 
 
