@@ -11,6 +11,7 @@ DEPLOYMENT_UPDATE = register("deployment.update", "A draft deployment was change
 DEPLOYMENT_TRANSITION = register("deployment.transition", "A deployment moved from one state to another")
 DEPLOYMENT_EXTEND = register("deployment.extend", "A deployment's window was extended by a new authorisation")
 ASSET_CREATE = register("asset.create", "An asset was added to a force's or the national pool")
+ASSET_ALLOCATE = register("asset.allocate", "A national-pool van was allocated to one or more forces")
 ASSET_BOOK = register("asset.book", "An asset was booked for a deployment")
 ASSET_RELEASE = register("asset.release", "An asset booking was released")
 ASSESSMENT_SAVE = register("assessment.save", "A proportionality assessment was written or changed")

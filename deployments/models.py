@@ -157,6 +157,9 @@ class Asset(models.Model):
     description = models.CharField(max_length=200)
     force = models.ForeignKey(Force, null=True, blank=True, on_delete=models.PROTECT, related_name="assets",
                               help_text="Empty for the national pool shared by every force.")
+    # A national-pool van is allocated to one force or, jointly, to several (the 2025 national rollout); only they
+    # may book it. A pool van allocated to nobody may be booked by any force.
+    allocated_to = models.ManyToManyField(Force, blank=True, related_name="allocated_assets")
 
     class Meta:
         ordering = ["code"]

@@ -265,6 +265,9 @@ def _refuse_clash(asset: Asset, deployment: Deployment, exclude_booking: int | N
 def _book(actor: User, deployment: Deployment, asset: Asset) -> AssetBooking:
     if asset.force_id not in (None, deployment.force_id):
         raise ValidationError({"assets": f"{asset} belongs to another force"})
+    allocated = set(asset.allocated_to.values_list("pk", flat=True))
+    if allocated and deployment.force_id not in allocated:
+        raise ValidationError({"assets": f"{asset} is allocated to other forces; choose one allocated to yours"})
     _refuse_clash(asset, deployment)
     try:
         with transaction.atomic():

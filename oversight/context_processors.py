@@ -25,9 +25,11 @@ def navigation(request) -> dict:
             *([("RFR search", reverse("rfr-search")), ("OIFR check", reverse("oifr-check"))] if user.force_id
               else [("RFR searches", reverse("rfr-search"))]),
             ("Retention", reverse("retention")),
+            ("Vans", reverse("fleet")),
             ("People", reverse("people-list")),
             ("Audit log", reverse("audit-log")),
             ("Policy settings", reverse("policy-list")),
+            ("Policy documents", reverse("policy-documents")),
             ("Legal bases", reverse("legal-basis-list")),
             ("Transparency", reverse("transparency-manage")),
         ]

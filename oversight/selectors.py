@@ -38,6 +38,13 @@ def policy_setting_list(*, user) -> QuerySet[PolicySetting]:
     return PolicySetting.objects.all()
 
 
+def policy_setting_list_scheduled(*, key: str) -> QuerySet[PolicySetting]:
+    """Versions of a setting that take effect later: policy is public, so anyone may read them."""
+    from django.utils import timezone
+
+    return PolicySetting.objects.filter(key=key, effective_from__gt=timezone.now()).order_by("effective_from")
+
+
 def audit_event_list(*, user) -> QuerySet[AuditEvent]:
     """Auditors and oversight admins see the whole log; force staff see their force's events."""
     if user is None or not user.is_authenticated:

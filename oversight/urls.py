@@ -12,6 +12,10 @@ urlpatterns = [
     path("people/", views.people_list, name="people-list"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("audit/", views.audit_log, name="audit-log"),
+    path("audit/<int:seq>/", views.audit_event, name="audit-event"),
     path("policy/", views.policy_list, name="policy-list"),
+    path("policy/<str:key>/", views.policy_setting_change, name="policy-setting-change"),
     path("legal-bases/", views.legal_basis_list, name="legal-basis-list"),
+    path("legal-bases/new/", views.legal_basis_change, name="legal-basis-add"),
+    path("legal-bases/<str:code>/", views.legal_basis_change, name="legal-basis-change"),
 ]

@@ -6,6 +6,25 @@ FORCES = [
     ("north-wessex", "North Wessex Police", "fr-enquiries@northwessex.police.example"),
 ]
 
+# The national pool's ten vans as the 2025 national rollout allocated them: two vans to each force or pair of
+# forces sharing them (force code, force name). These forces have no people in the demonstration.
+ROLLOUT_FORCES = [
+    ("greater-manchester", "Greater Manchester Police"),
+    ("west-yorkshire", "West Yorkshire Police"),
+    ("bedfordshire", "Bedfordshire Police"),
+    ("surrey", "Surrey Police"),
+    ("sussex", "Sussex Police"),
+    ("thames-valley", "Thames Valley Police"),
+    ("hampshire", "Hampshire and Isle of Wight Constabulary"),
+]
+VAN_ALLOCATION = [  # (van numbers, the forces it is allocated to, jointly when more than one)
+    ((1, 2), ("greater-manchester",)),
+    ((3, 4), ("west-yorkshire",)),
+    ((5, 6), ("bedfordshire",)),
+    ((7, 8), ("surrey", "sussex")),
+    ((9, 10), ("thames-valley", "hampshire")),
+]
+
 # username, password, role, force code, rank, first, last
 PEOPLE = [
     ("oversight.admin", "oversight-admin-demo", Role.OVERSIGHT_ADMIN, None, None, "Olivia", "Okafor"),

@@ -31,7 +31,7 @@ from matching.models import Alert, VideoFeed
 from matching.retention import retention_run
 from oversight import services
 from oversight.audit.checkpoints import checkpoint_make
-from oversight.demo.people import FORCES, PEOPLE
+from oversight.demo.people import FORCES, PEOPLE, ROLLOUT_FORCES, VAN_ALLOCATION
 from oversight.reports import runs as reports
 from oversight.reports.models import ReportRun, RunStatus
 from oversight.transparency import services as transparency
@@ -65,6 +65,21 @@ def organisations(say) -> tuple[User, dict[str, Force], dict[str, User]]:
             people[person.username] = person
     say(f"Oversight body and {len(forces)} forces with {len(people)} people.")
     return admin, forces, people
+
+
+def van_fleet(say, admin: User) -> None:
+    """The national pool's vans allocated as the national rollout did, through the allocation service."""
+    from deployments.fleet import asset_allocate
+    from deployments.models import Asset
+
+    forces = {code: Force.objects.filter(code=code).first() or services.force_create(actor=admin, code=code, name=name)
+              for code, name in ROLLOUT_FORCES}
+    for numbers, codes in VAN_ALLOCATION:
+        for number in numbers:
+            van = Asset.objects.filter(code=f"lfr-van-{number:02d}").first()
+            if van is not None:
+                asset_allocate(actor=admin, asset=van, forces=[forces[code] for code in codes])
+    say(f"National van fleet: 10 vans allocated to {len(VAN_ALLOCATION)} forces or pairs of forces.")
 
 
 def _person(row, *, forces, actor) -> User:
@@ -180,6 +195,7 @@ def camera_feed(say, deployment_, device, operator, frames: list[bytes]) -> Vide
 # --- the story ---------------------------------------------------------------------------------------
 def play(*, say, people_only: bool = False) -> dict:
     admin, forces, people = organisations(say)
+    van_fleet(say, admin)
     links = [("Public transparency site", "/"), ("Legal-basis register", "/legal-bases/")]
     if people_only:
         checkpoint_make(only_if_grown=True)

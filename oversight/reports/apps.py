@@ -14,3 +14,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from oversight.reports import audit_actions  # noqa: F401  (registers this layer's audit actions)
+        from oversight.reports.records import register_kinds
+
+        register_kinds()  # every layer's records, named and linked as people read them (oversight.labels)

@@ -1,8 +1,9 @@
 """Audits of a force by the oversight body: open, sample, find, recommend; the force responds.
 
 Every service names who acts, checks what they may do, and writes its change and an audit event in one
-transaction. The sample is seeded and recorded with the populations it was drawn from, so anyone can draw it
-again (`sample_redraw`) and get the same deployments and alerts.
+transaction. The sample (deployments, alerts, watchlist entries, RFR searches and OIFR checks) is seeded and
+recorded with the populations it was drawn from, so anyone can draw it again (`sample_redraw`) and get the same
+records; each sampled record then gets a checklist the auditor fills in (`audit_sample_check`).
 """
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from deployments.models import Authorisation, Deployment, PolicyDocument, WatchlistEntry
-from matching.models import Alert
+from matching.models import Alert, OifrCheck, RfrSearch
+from oversight import labels
 from oversight.audit.log import audit_record
 from oversight.models import OVERSIGHT_ROLES, AuditEvent, Force, User
 from oversight.permissions import ADMINISTER, AUTHORISE, can, require_role
 from oversight.reports import audit_actions as actions
 from oversight.reports.models import (
-    AuditFinding, AuditRecommendation, AuditStatus, ForceAudit, LinkedKind, RecommendationResponse, ResponseDecision,
-    Severity,
+    CHECKLIST, Answer, AuditFinding, AuditRecommendation, AuditSampleCheck, AuditStatus, ForceAudit, LinkedKind,
+    RecommendationResponse, ResponseDecision, SampleKind, Severity,
 )
 from oversight.reports.period import bounds, decided_deployments
 
@@ -56,13 +58,44 @@ def force_audit_open(*, actor: User, force: Force, scope: str, period_start: dat
     return audit
 
 
+# What each kind of sampled record is, as the audit log names it (its label and page come from oversight.labels).
+SAMPLE_MODELS = {
+    SampleKind.DEPLOYMENT: Deployment,
+    SampleKind.ALERT: Alert,
+    SampleKind.WATCHLIST_ENTRY: WatchlistEntry,
+    SampleKind.RFR_SEARCH: RfrSearch,
+    SampleKind.OIFR_CHECK: OifrCheck,
+}
+
+SAMPLE_METHOD = (
+    "A simple random sample without replacement, drawn separately from each kind of record. Each population is "
+    "every record of that kind the audit covers, listed in order of its number; a pseudo-random number generator "
+    "(Python's Mersenne Twister) started from the recorded seed picks the requested number of them, or all of them "
+    "when there are fewer. The same lists and seed always give the same sample, so anyone can draw it again and "
+    "check that it was not chosen by hand."
+)
+POPULATIONS = (
+    "Deployments: the force's live deployments with a decision on record whose window falls in the period. "
+    "Alerts: every alert of those deployments. Watchlist entries: every entry on their watchlists. "
+    "RFR searches and OIFR checks: every one the force made in the period."
+)
+
+
 def sample_populations(audit: ForceAudit) -> dict[str, list[int]]:
-    """The deployments (decided LFR, window in the audit period) and their alerts, in id order."""
+    """Every record of each kind the audit covers, in id order."""
     start, end = bounds(audit.period_start, audit.period_end)
     deployments = list(decided_deployments(forces=[audit.force], start=start, end=end)
                        .order_by("pk").values_list("pk", flat=True))
-    alerts = list(Alert.objects.filter(deployment__in=deployments).order_by("pk").values_list("pk", flat=True))
-    return {"deployments": deployments, "alerts": alerts}
+    ids = lambda qs: list(qs.order_by("pk").values_list("pk", flat=True))  # noqa: E731
+    return {
+        SampleKind.DEPLOYMENT.value: deployments,
+        SampleKind.ALERT.value: ids(Alert.objects.filter(deployment__in=deployments)),
+        SampleKind.WATCHLIST_ENTRY.value: ids(WatchlistEntry.objects.filter(watchlist__deployment__in=deployments)),
+        SampleKind.RFR_SEARCH.value: ids(RfrSearch.objects.filter(force=audit.force, created_at__gte=start,
+                                                                  created_at__lt=end)),
+        SampleKind.OIFR_CHECK.value: ids(OifrCheck.objects.filter(force=audit.force, created_at__gte=start,
+                                                                  created_at__lt=end)),
+    }
 
 
 def sample_draw(population: list[int], size: int, seed: int) -> list[int]:
@@ -74,14 +107,16 @@ def sample_redraw(audit: ForceAudit) -> dict[str, list[int]]:
     """Draw the recorded sample again from its recorded populations and seed."""
     s = audit.sample
     return {name: sample_draw(s[name]["population"], s[name]["size"], audit.sample_seed)
-            for name in ("deployments", "alerts")}
+            for name in SampleKind.values if name in s}
 
 
-def force_audit_sample(*, actor: User, audit: ForceAudit, deployments: int, alerts: int,
-                       seed: int | None = None) -> ForceAudit:
+def force_audit_sample(*, actor: User, audit: ForceAudit, deployments: int, alerts: int, watchlist_entries: int = 0,
+                       rfr_searches: int = 0, oifr_checks: int = 0, seed: int | None = None) -> ForceAudit:
     """Draw the audit's sample once; it is recorded with its seed and populations and never redrawn."""
     require_role(actor, OVERSIGHT_ROLES, "draw an audit sample")
-    for name, value in (("deployments", deployments), ("alerts", alerts)):
+    sizes = {"deployments": deployments, "alerts": alerts, "watchlist_entries": watchlist_entries,
+             "rfr_searches": rfr_searches, "oifr_checks": oifr_checks}
+    for name, value in sizes.items():
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SAMPLE:
             raise ValidationError({name: f"a whole number from 0 to {MAX_SAMPLE}"})
     seed = secrets.randbits(48) if seed is None else seed
@@ -91,11 +126,10 @@ def force_audit_sample(*, actor: User, audit: ForceAudit, deployments: int, aler
             raise ValidationError({"sample": "the sample was already drawn; it is drawn once so that it cannot be "
                                              "chosen by redrawing"})
         populations = sample_populations(audit)
-        sizes = {"deployments": deployments, "alerts": alerts}
         audit.sample_seed = seed
         audit.sample = {name: {"size": sizes[name], "population": ids, "drawn": sample_draw(ids, sizes[name], seed)}
                         for name, ids in populations.items()}
-        audit.sample["method"] = "random.Random(seed).sample(sorted(population), min(size, len(population)))"
+        audit.sample["method"] = SAMPLE_METHOD
         audit.sampled_by, audit.sampled_at = actor, timezone.now()
         audit.save()
         audit_record(actor=actor, action=actions.FORCE_AUDIT_SAMPLE, obj=audit, force=audit.force,
@@ -104,23 +138,76 @@ def force_audit_sample(*, actor: User, audit: ForceAudit, deployments: int, aler
     return audit
 
 
+def sample_items(audit: ForceAudit) -> list[dict]:
+    """Every sampled record with its label, its page and its checklist (None until the auditor fills it in)."""
+    if not audit.sample:
+        return []
+    checks = {(c.kind, c.object_id): c for c in audit.checks.select_related("checked_by")}
+    items = []
+    for kind in SampleKind:
+        drawn = (audit.sample.get(kind.value) or {}).get("drawn", [])
+        model = SAMPLE_MODELS[kind]
+        object_type = model._meta.label_lower
+        for pk in drawn:
+            items.append({"kind": kind, "object_id": pk, "object_type": object_type,
+                          "label": labels.object_label(object_type, pk, force=audit.force),
+                          "url": labels.object_url(object_type, pk), "check": checks.get((kind.value, pk))})
+    return items
+
+
+def audit_sample_check(*, actor: User, audit: ForceAudit, kind: str, object_id: int, findings: str = "",
+                       **answers: str) -> AuditSampleCheck:
+    """Fill in (or revise) the checklist of one sampled record; every version is an audit event."""
+    require_role(actor, OVERSIGHT_ROLES, "fill in an audit checklist")
+    if kind not in SampleKind.values:
+        raise ValidationError({"kind": f"one of {', '.join(SampleKind.values)}"})
+    questions = dict(CHECKLIST)
+    unknown = set(answers) - set(questions)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "not a question of the checklist"})
+    for field, value in answers.items():
+        if value not in Answer.values:
+            raise ValidationError({field: f"answer one of: {', '.join(a.label.lower() for a in Answer)}"})
+    findings = (findings or "").strip()
+    if Answer.NO in answers.values() and len(findings) < MIN_TEXT:
+        raise ValidationError({"findings": f"say what is wrong in at least {MIN_TEXT} characters when an answer "
+                                           "is no"})
+    with transaction.atomic():
+        audit = _open(audit)
+        drawn = ((audit.sample or {}).get(kind) or {}).get("drawn", [])
+        if object_id not in drawn:
+            raise ValidationError({"object_id": f"{SampleKind(kind).label.lower()} {object_id} is not in this "
+                                                f"audit's sample"})
+        check = AuditSampleCheck.objects.select_for_update().filter(audit=audit, kind=kind,
+                                                                    object_id=object_id).first()
+        old = None if check is None else {f: getattr(check, f) for f in (*questions, "findings")}
+        check = check or AuditSampleCheck(audit=audit, kind=kind, object_id=object_id)
+        for field in questions:
+            setattr(check, field, answers.get(field, ""))
+        check.findings, check.checked_by, check.checked_at = findings, actor, timezone.now()
+        check.save()
+        audit_record(actor=actor, action=actions.FORCE_AUDIT_CHECK, obj=check, force=audit.force, old=old,
+                     new={"audit": audit.pk, "kind": kind, "object_id": object_id,
+                          **{f: getattr(check, f) for f in (*questions, "findings")}})
+    return check
+
+
 LINKED_MODELS = {
-    LinkedKind.DEPLOYMENT: (Deployment, "force", "deployment-detail"),
-    LinkedKind.ALERT: (Alert, "deployment__force", "alert-detail"),
-    LinkedKind.WATCHLIST_ENTRY: (WatchlistEntry, "watchlist__deployment__force", "watchlist-entry-detail"),
-    LinkedKind.AUTHORISATION: (Authorisation, "deployment__force", "authorisation-detail"),
-    LinkedKind.POLICY_DOCUMENT: (PolicyDocument, "force", "policy-document-detail"),
+    LinkedKind.DEPLOYMENT: (Deployment, "force"),
+    LinkedKind.ALERT: (Alert, "deployment__force"),
+    LinkedKind.WATCHLIST_ENTRY: (WatchlistEntry, "watchlist__deployment__force"),
+    LinkedKind.AUTHORISATION: (Authorisation, "deployment__force"),
+    LinkedKind.POLICY_DOCUMENT: (PolicyDocument, "force"),
 }
 
 
 def linked_url(kind: str, object_id: str) -> str:
-    from django.urls import reverse
-
+    """The page of what a finding is about (oversight.labels knows every kind's page)."""
     if not kind or not object_id:
         return ""
     if kind == LinkedKind.AUDIT_EVENT:
-        return reverse("audit-event-detail", args=[object_id])
-    return reverse(LINKED_MODELS[kind][2], args=[object_id])
+        return labels.object_url("oversight.auditevent", object_id)
+    return labels.object_url(LINKED_MODELS[kind][0]._meta.label_lower, object_id)
 
 
 def _check_link(audit: ForceAudit, kind: str, object_id: str) -> str:
@@ -134,7 +221,7 @@ def _check_link(audit: ForceAudit, kind: str, object_id: str) -> str:
     if kind == LinkedKind.AUDIT_EVENT:
         found = AuditEvent.objects.filter(seq=int(object_id), force=audit.force).exists()
     else:
-        model, force_field, _ = LINKED_MODELS[kind]
+        model, force_field = LINKED_MODELS[kind]
         found = model.objects.filter(pk=int(object_id), **{force_field: audit.force}).exists()
     if not found:
         raise ValidationError({"linked_id": f"{audit.force} has no {LinkedKind(kind).label.lower()} {object_id}"})

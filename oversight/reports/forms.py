@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from oversight.models import Force
-from oversight.reports.models import LinkedKind, ResponseDecision, Severity
+from oversight.reports.models import CHECKLIST, Answer, LinkedKind, ResponseDecision, SampleKind, Severity
 
 TEXT = {"rows": 4}
 TICK = {"class": "tick"}  # site.css: a tick box keeps its own width (no inline style: the CSP forbids it)
@@ -40,7 +40,10 @@ class AuditOpenForm(forms.Form):
 class SampleForm(forms.Form):
     deployments = forms.IntegerField(min_value=0, max_value=500, initial=5, label="Deployments to sample")
     alerts = forms.IntegerField(min_value=0, max_value=500, initial=20, label="Alerts to sample")
-    seed = forms.IntegerField(min_value=0, max_value=2**48, required=False,
+    watchlist_entries = forms.IntegerField(required=False, min_value=0, max_value=500, initial=20, label="Watchlist entries to sample")
+    rfr_searches = forms.IntegerField(required=False, min_value=0, max_value=500, initial=10, label="RFR searches to sample")
+    oifr_checks = forms.IntegerField(required=False, min_value=0, max_value=500, initial=10, label="OIFR checks to sample")
+    seed = forms.IntegerField(min_value=0, max_value=2**48, required=False,  # empty counts above mean none
                               help_text="Leave empty for a random seed; it is recorded either way.")
 
 
@@ -60,3 +63,19 @@ class RecommendationForm(forms.Form):
 class ResponseForm(forms.Form):
     decision = forms.ChoiceField(choices=ResponseDecision.choices)
     text = forms.CharField(widget=forms.Textarea(attrs=TEXT), label="Response")
+
+
+class SampleCheckForm(forms.Form):
+    """The checklist of one sampled record: one answer per question, and the auditor's findings."""
+
+    kind = forms.ChoiceField(choices=SampleKind.choices, widget=forms.HiddenInput)
+    object_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                               help_text="Required when an answer is no.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        questions = {name: forms.ChoiceField(choices=Answer.choices, required=False, label=question)
+                     for name, question in CHECKLIST}
+        self.fields = {**{k: self.fields[k] for k in ("kind", "object_id")}, **questions,
+                       "findings": self.fields["findings"]}

@@ -180,3 +180,58 @@ class RecommendationResponse(models.Model):
     @property
     def force(self):
         return self.recommendation.audit.force
+
+
+class SampleKind(models.TextChoices):
+    """The kinds of record an audit samples, in the order its page lists them."""
+
+    DEPLOYMENT = "deployments", "Deployments"
+    ALERT = "alerts", "Alerts"
+    WATCHLIST_ENTRY = "watchlist_entries", "Watchlist entries"
+    RFR_SEARCH = "rfr_searches", "RFR searches"
+    OIFR_CHECK = "oifr_checks", "OIFR checks"
+
+
+class Answer(models.TextChoices):
+    UNCHECKED = "", "Not checked yet"
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_APPLICABLE = "n/a", "Does not apply"
+
+
+# The questions an auditor answers of every sampled record: (field, question).
+CHECKLIST = (
+    ("lawful_basis", "Lawful basis recorded and valid"),
+    ("justification_adequate", "Justification adequate"),
+    ("image_provenance", "Image provenance recorded"),
+    ("deleted_on_time", "Deleted on time"),
+    ("decision_recorded", "Decision recorded"),
+)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class AuditSampleCheck(models.Model):
+    """The auditor's checklist and findings for one sampled record; each save is a new audit event."""
+
+    audit = models.ForeignKey(ForceAudit, on_delete=models.PROTECT, related_name="checks")
+    kind = models.CharField(max_length=20, choices=SampleKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    lawful_basis = models.CharField(max_length=3, choices=Answer.choices, blank=True)
+    justification_adequate = models.CharField(max_length=3, choices=Answer.choices, blank=True)
+    image_provenance = models.CharField(max_length=3, choices=Answer.choices, blank=True)
+    deleted_on_time = models.CharField(max_length=3, choices=Answer.choices, blank=True)
+    decision_recorded = models.CharField(max_length=3, choices=Answer.choices, blank=True)
+    findings = models.TextField(blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["audit", "kind", "object_id"]
+        constraints = [models.UniqueConstraint(fields=["audit", "kind", "object_id"], name="audit_sample_check_unique")]
+
+    def __str__(self) -> str:
+        return f"Checklist for {self.get_kind_display().lower()} {self.object_id}"
+
+    @property
+    def force(self):
+        return self.audit.force

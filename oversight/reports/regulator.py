@@ -45,7 +45,7 @@ def _pattern(name: str) -> str:
 
 
 def link(name: str, pk) -> str:
-    """The page or API record of an object (reverse() once per name, not once per row)."""
+    """The page of a record (reverse() once per name, not once per row)."""
     return _pattern(name).format(pk)
 
 
@@ -55,7 +55,7 @@ def legal_basis_link(code: str) -> str:
 
 
 def event_link(seq: int | None) -> str:
-    return link("audit-event-detail", seq) if seq is not None else ""
+    return link("audit-event", seq) if seq is not None else ""
 
 
 # --- The report ---------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def _doc_view(doc) -> dict | None:
         return None
     return {"pk": doc.pk, "kind": doc.get_kind_display(), "title": doc.title, "version": doc.version,
             "approved_on": doc.approved_on, "next_review_on": doc.next_review_on,
-            "url": link("policy-document-detail", doc.pk)}
+            "url": link("record-policy-document", doc.pk)}
 
 
 def _person(user, rank: int | None = None) -> str:
@@ -170,7 +170,7 @@ def _authorisation_view(auth: Authorisation, facts: Facts) -> dict:
     decided = next((e for e in events if e.action == "authorisation.decide"), None)
     reviewed = [e for e in events if e.action == "authorisation.urgent_review"]
     return {
-        "pk": auth.pk, "url": link("authorisation-detail", auth.pk), "kind": auth.get_kind_display(),
+        "pk": auth.pk, "url": link("record-authorisation", auth.pk), "kind": auth.get_kind_display(),
         "decision": auth.get_decision_display(), "authorised": auth.decision == Authorisation.Decision.AUTHORISED,
         "approver": _person(auth.approver, auth.approver_rank), "rank": auth.get_approver_rank_display() or "",
         "decided_at": auth.decided_at, "urgent": auth.urgent,
@@ -195,7 +195,7 @@ def _review_state(df, as_of: datetime) -> dict:
         late = review.reviewed_at > review.due_at
         return {"state": "late" if late else "reviewed", "label": "Reviewed late" if late else "Reviewed",
                 "reviewed_at": review.reviewed_at, "due_at": review.due_at, "false_alerts": review.false_alerts,
-                "url": link("post-deployment-review-detail", review.pk)}
+                "url": link("record-review", review.pk)}
     if df.review_due_at is None:
         label = "Refused: no review" if d.status == Status.REFUSED else "Not ended"
         return {"state": "not_due", "label": label, "reviewed_at": None, "due_at": None, "url": ""}
@@ -277,7 +277,7 @@ def _chains(facts: Facts, views: dict[int, dict]) -> list[dict]:
         auth_views = {a.pk: views[a.pk] for a in df.authorisations}
         assessment = df.assessment
         assessment_view = None if assessment is None else {
-            "pk": assessment.pk, "url": link("assessment-detail", assessment.pk),
+            "pk": assessment.pk, "url": link("record-assessment", assessment.pk),
             "decision": assessment.get_decision_display() or "Not decided",
             "aim": assessment.legitimate_aim.code, "aim_url": legal_basis_link(assessment.legitimate_aim.code),
             "decided_by": _person(assessment.decided_by), "decided_at": assessment.decided_at,
@@ -291,13 +291,13 @@ def _chains(facts: Facts, views: dict[int, dict]) -> list[dict]:
             raised = next((e.seq for e in facts.events_of("matching.alert", alert.pk) if e.action == "alert.raise"),
                           None)
             rows.append({
-                "pk": alert.pk, "url": link("alert-detail", alert.pk), "captured_at": alert.captured_at,
+                "pk": alert.pk, "url": link("record-alert", alert.pk), "captured_at": alert.captured_at,
                 "similarity": alert.similarity, "threshold": alert.threshold,
                 "event_seq": raised, "event_url": event_link(raised),
                 "entry": {"pk": entry.pk, "reference": entry.subject_reference,
-                          "url": link("watchlist-entry-detail", entry.pk)},
+                          "url": link("record-watchlist-entry", entry.pk)},
                 "category": {"code": category.code if category else "", "name": category.name if category else "",
-                             "url": link("watchlist-category-detail", entry.category_id)},
+                             "url": link("record-watchlist-category", entry.category_id)},
                 "legal_bases": [{"code": code, "url": legal_basis_link(code)}
                                 for code in facts.entry_bases.get(entry.pk, [])],
                 "authorisation": auth_views.get(auth.pk) if auth else None,
@@ -415,7 +415,7 @@ def _capabilities(facts: Facts, report: RegulatorReport) -> list[dict]:
             "bias_tests": [{"force": names.get(force_id, ""), "title": doc.title, "version": doc.version,
                             "range": (doc.threshold_min, doc.threshold_max),
                             "no_difference_from": doc.no_difference_from, "approved_on": doc.approved_on,
-                            "next_review_on": doc.next_review_on, "url": link("policy-document-detail", doc.pk),
+                            "next_review_on": doc.next_review_on, "url": link("record-policy-document", doc.pk),
                             "overdue": doc.next_review_on < facts.as_of.date()}
                            for force_id, doc in tests.get(algorithm.pk, [])],
         })

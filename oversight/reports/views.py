@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,9 +19,9 @@ from django.views.decorators.http import require_POST
 from deployments.forms import show_errors
 from oversight.reports import audits, runs, selectors
 from oversight.reports.forms import (
-    AuditOpenForm, FindingForm, RecommendationForm, ReportRequestForm, ResponseForm, SampleForm,
+    AuditOpenForm, FindingForm, RecommendationForm, ReportRequestForm, ResponseForm, SampleCheckForm, SampleForm,
 )
-from oversight.reports.models import AuditStatus, RunStatus
+from oversight.reports.models import CHECKLIST, AuditStatus, RunStatus, SampleKind
 
 NO_STORE = "private, no-store"
 
@@ -150,8 +151,25 @@ def _audit_page(request, audit, *, status: int = 200, **forms):
     for rec in recommendations:  # one form per recommendation, prefixed so that their fields' ids differ
         bound = forms.get("response_form") if forms.get("response_for") == rec.pk else None
         rec.response_form = bound or ResponseForm(prefix=f"r{rec.pk}")
+    bound_check = forms.get("check_form")
+    items = audits.sample_items(audit)
+    for item in items:  # one checklist form per sampled record, prefixed so that their fields' ids differ
+        prefix = f"{item['kind'].value}-{item['object_id']}"
+        if bound_check is not None and bound_check.prefix == prefix:
+            item["form"] = bound_check
+        else:
+            check = item["check"]
+            initial = {"kind": item["kind"].value, "object_id": item["object_id"]}
+            if check is not None:
+                initial |= {name: getattr(check, name) for name, _ in CHECKLIST} | {"findings": check.findings}
+            item["form"] = SampleCheckForm(prefix=prefix, initial=initial)
     context = {
         "audit": audit, "may_audit": oversight and audit.status == AuditStatus.OPEN,
+        "sample_items": items, "sample_method": audits.SAMPLE_METHOD, "sample_populations": audits.POPULATIONS,
+        "checklist": CHECKLIST,
+        "sample_counts": [{"label": kind.label, "drawn": len((audit.sample or {}).get(kind.value, {}).get("drawn", [])),
+                           "of": len((audit.sample or {}).get(kind.value, {}).get("population", []))}
+                          for kind in SampleKind if (audit.sample or {}).get(kind.value)],
         "may_respond": audits.may_respond(request.user, audit),
         "findings": [{"finding": f, "url": audits.linked_url(f.linked_kind, f.linked_id)}
                      for f in audit.findings.select_related("created_by")],
@@ -176,13 +194,34 @@ def audit_sample(request, pk: int):
     form = SampleForm(request.POST)
     if form.is_valid():
         try:
-            audits.force_audit_sample(actor=request.user, audit=audit, **form.cleaned_data)
+            sizes = {name: value or 0 for name, value in form.cleaned_data.items() if name != "seed"}
+            audits.force_audit_sample(actor=request.user, audit=audit, seed=form.cleaned_data["seed"], **sizes)
         except ValidationError as error:
             show_errors(form, error)
         else:
             messages.success(request, "Sample drawn and recorded with its seed.")
             return redirect("force-audit-detail", pk=audit.pk)
     return _audit_page(request, audit, status=400, sample_form=form)
+
+
+@login_required
+@require_POST
+def audit_check(request, pk: int):
+    """Save the checklist of one sampled record (the prefix names which)."""
+    audit = _audit(request, pk)
+    prefix = request.POST.get("prefix", "")
+    form = SampleCheckForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            audits.audit_sample_check(actor=request.user, audit=audit, kind=data.pop("kind"),
+                                      object_id=data.pop("object_id"), findings=data.pop("findings"), **data)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Checklist saved.")
+            return redirect(reverse("force-audit-detail", args=[audit.pk]) + f"#check-{prefix}")
+    return _audit_page(request, audit, status=400, check_form=form)
 
 
 @login_required

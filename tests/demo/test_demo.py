@@ -4,7 +4,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import Client
 
-from deployments.models import Deployment
+from deployments.models import Asset, Deployment
 from matching.models import Alert, Deletion, OifrCheck, RfrSearch
 from oversight.audit.verify import verify_log
 from oversight.models import Force, Role, User
@@ -16,7 +16,11 @@ def test_the_demo_tells_the_story_and_prints_where_to_look(db):
     out = StringIO()
     call_command("demo", stdout=out)
     printed = out.getvalue()
-    assert Force.objects.count() == 2
+    assert Force.objects.count() == 2 + 7  # the two forces of the story and the seven the national vans went to
+    van_forces = {van.code: sorted(van.allocated_to.values_list("code", flat=True))
+                  for van in Asset.objects.filter(kind="van")}
+    assert len(van_forces) == 10 and van_forces["lfr-van-01"] == ["greater-manchester"]
+    assert van_forces["lfr-van-07"] == ["surrey", "sussex"] and van_forces["lfr-van-10"] == ["hampshire", "thames-valley"]
     assert {u.role for u in User.objects.all()} == set(Role.values)
     assert "sm.approver" in printed and "sm-approver-demo" in printed and "/live/" in printed
 

@@ -28,7 +28,8 @@ def test_the_sample_is_seeded_recorded_and_reproducible(world):
     populations = audits.sample_populations(audit)
     assert populations["deployments"] == sorted(d.pk for d in (world.live, world.urgent, world.refused))
     assert populations["alerts"] == sorted(Alert.objects.filter(deployment=world.live).values_list("pk", flat=True))
-    assert audits.sample_redraw(audit) == {k: audit.sample[k]["drawn"] for k in ("deployments", "alerts")}
+    assert audits.sample_redraw(audit) == {k: audit.sample[k]["drawn"] for k in (
+        "deployments", "alerts", "watchlist_entries", "rfr_searches", "oifr_checks")}
     assert len(audit.sample["deployments"]["drawn"]) == 2 and len(audit.sample["alerts"]["drawn"]) == 2
     assert audits.sample_draw(populations["alerts"], 2, 20261122) == audit.sample["alerts"]["drawn"]
     event = AuditEvent.objects.get(action="force_audit.sample", object_id=str(audit.pk))

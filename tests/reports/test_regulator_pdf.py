@@ -57,17 +57,19 @@ def test_the_pdf_numbers_its_pages_and_carries_the_charts_and_the_proof(rendered
     assert "alert.unadjudicated" in text and "urgent_review.lapsed" in text
 
 
-def test_the_html_links_each_link_of_the_chain(world, rendered):
+def test_the_html_links_each_link_of_the_chain_to_a_page_never_to_the_api(world, rendered):
     report = rendered[0]
     html = render_html(report)
     alert = world.alerts["false"]
-    assert f'href="/api/alerts/{alert.pk}/"' in html
-    assert f'href="/api/watchlist-entries/{alert.entry_id}/"' in html
+    assert 'href="/api/' not in html
+    assert f'href="/records/alerts/{alert.pk}/"' in html
+    assert f'href="/records/watchlist-entries/{alert.entry_id}/"' in html
+    assert f'href="/records/watchlist-categories/{alert.entry.category_id}/"' in html
     assert f'href="/legal-bases/#PACE-S64A-CUSTODY"' in html
     assert f'href="/deployments/{world.live.pk}/"' in html
     auth = world.live.authorisations.get()
-    assert f'href="/api/authorisations/{auth.pk}/"' in html
-    assert f'href="/api/assessments/{world.live.assessment.pk}/"' in html
-    assert f'href="/api/policy-documents/{auth.dpia_id}/"' in html
-    assert 'href="/api/audit/events/' in html
+    assert f'href="/records/authorisations/{auth.pk}/"' in html
+    assert f'href="/records/assessments/{world.live.assessment.pk}/"' in html
+    assert f'href="/records/policy-documents/{auth.dpia_id}/"' in html
+    assert re.search(r'href="/audit/\d+/"', html)
     assert "@page" in html and "counter(pages)" in html

@@ -169,7 +169,7 @@ def test_audits_and_their_responses_are_in_the_report(world, report):
     (audit,) = report.audits
     assert audit["audit"].pk == world.audit.pk
     assert [f["finding"].severity for f in audit["findings"]] == ["high"]
-    assert audit["findings"][0]["linked_url"] == f"/api/alerts/{world.alerts['undecided'].pk}/"
+    assert audit["findings"][0]["linked_url"] == f"/records/alerts/{world.alerts['undecided'].pk}/"
     (rec,) = audit["recommendations"]
     assert rec["responses"][0].decision == "accepted" and not rec["overdue"]
     assert audit["sample"]["deployments"]["drawn"] and audit["sample"]["alerts"]["drawn"]

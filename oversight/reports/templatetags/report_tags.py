@@ -60,3 +60,9 @@ def day(value) -> str:
 @register.filter
 def short(value, length: int = 16) -> str:
     return (value or "")[: int(length)]
+
+
+@register.filter
+def answer(check, field: str) -> str:
+    """A checklist answer in words ('Yes', 'No', 'Does not apply', 'Not checked yet')."""
+    return getattr(check, f"get_{field}_display")()
