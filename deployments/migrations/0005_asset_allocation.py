@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deployments', '0003_watchlist_entry_granted_index'),
+        ('deployments', '0004_assessment_community_engagement'),
         ('oversight', '0005_audit_tiles'),
     ]
 
