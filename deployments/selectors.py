@@ -70,9 +70,12 @@ def asset_list(*, user) -> QuerySet[Asset]:
 
 
 def assets_free(*, user, starts_at: datetime | None, ends_at: datetime | None) -> QuerySet[Asset]:
-    """The vans and cameras `user`'s force may book (the national pool and its own) that no live booking holds
-    at any moment of the window; with no window yet, every one of them."""
-    assets = asset_list(user=user).order_by("kind", "code")
+    """The vans and cameras `user`'s force may book (the national pool and its own, less national vans allocated
+    only to other forces) that no live booking holds at any moment of the window; with no window yet, every one
+    of them."""
+    ours = Asset.objects.filter(allocated_to__in=forces_visible_to(user)).values("pk")
+    elsewhere = Asset.objects.filter(allocated_to__isnull=False).exclude(pk__in=ours).values("pk")
+    assets = asset_list(user=user).exclude(pk__in=elsewhere).order_by("kind", "code")
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         return assets
     from django.db.backends.postgresql.psycopg_any import DateTimeTZRange

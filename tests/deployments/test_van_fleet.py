@@ -77,3 +77,19 @@ def test_the_admin_changes_an_allocation_through_the_page_and_only_the_admin(per
     assert bad.status_code == 400 and ">Allocated to:" in bad.content.decode()
     assert page_client(personas.approver_a).post(url, {"lfr-van-01-forces": []}).status_code == 403
     assert list(Asset.objects.get(code="lfr-van-01").allocated_to.values_list("code", flat=True)) == ["south-mercia"]
+
+
+def test_the_free_vans_offered_to_a_force_leave_out_vans_allocated_only_to_others(personas):
+    from deployments.models import Asset
+    from deployments.selectors import assets_free
+
+    national = list(Asset.objects.filter(force__isnull=True).order_by("code")[:3])
+    assert len(national) == 3
+    ours, joint, theirs = national
+    ours.allocated_to.set([personas.force_a])
+    joint.allocated_to.set([personas.force_a, personas.force_b])
+    theirs.allocated_to.set([personas.force_b])
+    offered = set(assets_free(user=personas.operator_a, starts_at=None, ends_at=None))
+    assert ours in offered and joint in offered and theirs not in offered
+    offered_b = set(assets_free(user=personas.operator_b, starts_at=None, ends_at=None))
+    assert ours not in offered_b and joint in offered_b and theirs in offered_b
