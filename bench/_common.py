@@ -98,6 +98,7 @@ def start(name: str, json_mode: bool, *, db_name: str = SCRATCH_DB) -> Output:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["APP_TEST_DATABASE_NAME"] = db_name  # settings honour it as the TEST NAME
+    os.environ.setdefault("APP_DB_ROLE", "superuser")  # as the test suite: it creates its own scratch database
     import django
 
     django.setup()

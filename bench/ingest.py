@@ -310,12 +310,11 @@ def main(argv=None) -> int:
 
     breakdown = Breakdown()
     targets = [(live, "matching_check", "matching_check (the rulebook's matching stage)"),
-               (live, "_still_permitted", "_still_permitted (deployment row lock, per frame)"),
+               (live, "_count_while_active", "_count_while_active (row lock, check and count)"),
                (pipeline, "decode", "decode (as bare)"), (pipeline, "faces", "detect+align+embed (as bare)"),
                (live, "_crop_jpeg", "_crop_jpeg (JPEG crop of each alerting face)"),
                (live, "watchlist_best", "watchlist_best (exact search)"),
                (live, "audit_record", "audit_record (per alert)"),
-               (live, "_count", "_count (faces-processed upsert)"),
                (live, "_match_item", "_match_item (search + alerts + count, total)"),
                (engine, "face_model_current", "engine.face_model_current (all calls)")]
     passes = 3

@@ -84,23 +84,19 @@ def matching_check(deployment: Deployment, *, at: datetime,
 
             urgent_authorisations_enforce(at)
         raise MatchingRefused(result.blocking)
-    until = min(filter(None, [deployment.ends_at, result.facts.get("urgent_review_due")]))
-    return Permit(model=model, until=until)
+    return Permit(model=model, until=min(filter(None, [deployment.ends_at, result.facts.get("urgent_review_due")])))
 
 
-def _still_permitted(device: Device, permit: Permit) -> None:
-    """Under a lock on the deployment's row, where alerts are written: has it ended, or its time run out, since
-    the request began? Ending a deployment takes the same lock, so no alert is written after it ends."""
-    deployment = device.deployment
-    status = (Deployment.objects.select_for_update().filter(pk=deployment.pk)
-              .values_list("status", flat=True).get())
-    now = timezone.now()
-    if status == Status.ACTIVE and now <= permit.until:
-        return
+def _permit_again(deployment: Deployment, permit: Permit) -> Permit:
+    """The deployment stopped being active, or the permit's time ran out, while a request was being matched: ask
+    the rulebook again. Raises MatchingRefused, or renews the permit when a change allows matching on (an
+    extension, an urgent review confirmed)."""
     deployment.refresh_from_db(fields=["status", "ends_at", "ended_at"])
-    result = rules.check_matching(deployment, at=now, face_model=permit.model)
-    if result.blocking:  # else the change allows matching on (an extension, an urgent review confirmed)
+    result = rules.check_matching(deployment, at=timezone.now(), face_model=permit.model)
+    if result.blocking:
         raise MatchingRefused(result.blocking)
+    return Permit(model=permit.model, until=min(filter(None, [deployment.ends_at,
+                                                              result.facts.get("urgent_review_due")])))
 
 
 def device_create(*, actor, deployment, name: str) -> tuple[Device, str]:
@@ -167,17 +163,25 @@ def _crop_jpeg(image: np.ndarray, box) -> bytes:
     return buffer.getvalue()
 
 
-def _count(deployment_id: int, minute: datetime, faces: int, alerts: int) -> None:
+def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts: int) -> bool:
+    """Count a frame's faces, only if the deployment is still active, holding its row locked until the frame's
+    transaction ends; False (nothing counted) if it is not. One statement: the lock, the check and the count.
+
+    Ending a deployment takes the same row lock, so a frame whose alerts are written after this has them
+    committed before the end is recorded, and a frame that comes after the end writes nothing."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
-               VALUES (%s, %s, %s, %s, %s)
+               SELECT d.id, %s, %s, %s, %s FROM deployments_deployment d
+               WHERE d.id = %s AND d.status = %s FOR UPDATE OF d
                ON CONFLICT (deployment_id, minute) DO UPDATE SET
                  faces = matching_facesprocessed.faces + EXCLUDED.faces,
                  alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
-                 discarded = matching_facesprocessed.discarded + EXCLUDED.discarded""",
-            [deployment_id, minute, faces, alerts, faces - alerts],
+                 discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
+               RETURNING 1""",
+            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE],
         )
+        return cursor.fetchone() is not None
 
 
 def _receipt(device: Device, frame_id: str | None) -> FrameReceipt | None:
@@ -205,40 +209,50 @@ def _match_item(device: Device, permit: Permit, result: ItemResult, embeddings: 
     """Search one frame's (or one template's) faces exactly, raise alerts at or above the threshold, count them,
     and keep the device's frame id with the answer: all in one transaction, so a frame is counted once or not
     at all. `crop_of(i)` gives face i's crop; it is asked only for faces that alert, so no other face is encoded.
+
+    The count comes first and holds the deployment's row lock (`_count_while_active`): a deployment ended, or a
+    permit run out, since the request began leaves nothing of the frame, and the rulebook says why.
     """
     deployment, model = device.deployment, permit.model
     hits = watchlist_best(deployment.pk, embeddings)
-    with transaction.atomic():
-        _still_permitted(device, permit)
-        if result.frame_id and not _claim(device, result.frame_id):
-            transaction.set_rollback(True)
-            duplicate = True
-        else:
-            duplicate = False
-            alert_ids = []
-            for i, hit in enumerate(hits):
-                if hit is None or hit.similarity < deployment.threshold:
-                    continue
-                alert = Alert(deployment=deployment, entry_id=hit.object_id, device=device, face_model=model,
-                              similarity=round(hit.similarity, 6), threshold=deployment.threshold,
-                              captured_at=captured_at, embedding=embeddings[i])
-                crop = crop_of(i)
-                if crop:
-                    alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
-                alert.save()
-                audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
-                             new={"deployment": deployment.pk, "entry": hit.object_id,
-                                  "similarity": alert.similarity, "threshold": alert.threshold,
-                                  "face_model": model.onnx_sha256[:16], "device": device.name})
-                alert_ids.append(alert.pk)
-            _count(deployment.pk, captured_at.replace(second=0, microsecond=0), len(embeddings), len(alert_ids))
-            if result.frame_id:
-                FrameReceipt.objects.filter(device=device, frame_id=result.frame_id).update(
-                    faces=len(embeddings), alerts=alert_ids)
-    if duplicate:
-        return _repeat(result, _receipt(device, result.frame_id))
-    result.faces, result.alerts = len(embeddings), alert_ids
-    return result
+    alerting = [(i, hit) for i, hit in enumerate(hits) if hit is not None and hit.similarity >= deployment.threshold]
+    minute = captured_at.replace(second=0, microsecond=0)
+    while True:
+        alert_ids, outcome = [], "matched"
+        with transaction.atomic():
+            if result.frame_id and not _claim(device, result.frame_id):
+                outcome = "repeated"
+            elif (not _count_while_active(deployment.pk, minute, len(embeddings), len(alerting))
+                  or timezone.now() > permit.until):
+                outcome = "ask again"
+            else:
+                for i, hit in alerting:
+                    alert_ids.append(_alert_raise(device, model, hit, embeddings[i], crop_of(i), captured_at))
+                if result.frame_id:
+                    FrameReceipt.objects.filter(device=device, frame_id=result.frame_id).update(
+                        faces=len(embeddings), alerts=alert_ids)
+            if outcome != "matched":
+                transaction.set_rollback(True)  # nothing of this frame is kept, not even its claim on the id
+        if outcome == "repeated":
+            return _repeat(result, _receipt(device, result.frame_id))
+        if outcome == "matched":
+            result.faces, result.alerts = len(embeddings), alert_ids
+            return result
+        permit = _permit_again(deployment, permit)  # raises MatchingRefused unless a change allows matching on
+
+
+def _alert_raise(device: Device, model, hit, embedding: np.ndarray, crop: bytes | None, captured_at: datetime) -> int:
+    deployment = device.deployment
+    alert = Alert(deployment=deployment, entry_id=hit.object_id, device=device, face_model=model,
+                  similarity=round(hit.similarity, 6), threshold=deployment.threshold, captured_at=captured_at,
+                  embedding=embedding)
+    if crop:
+        alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
+    alert.save()
+    audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
+                 new={"deployment": deployment.pk, "entry": hit.object_id, "similarity": alert.similarity,
+                      "threshold": alert.threshold, "face_model": model.onnx_sha256[:16], "device": device.name})
+    return alert.pk
 
 
 def _frame_ids(frame_ids, count: int, field_name: str) -> list[str | None]:
