@@ -6,7 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from matching.audit_actions import ALERT_ADJUDICATE, ENGAGEMENT_RECORD, LEGAL_HOLD_PLACE, LEGAL_HOLD_RELEASE
-from matching.models import Adjudication, Alert, AlertStatus, Decision, Engagement, LegalHold, Outcome
+from matching.models import (
+    Adjudication, Alert, AlertStatus, ArrestReason, Decision, Engagement, LegalHold, Outcome,
+)
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
 
@@ -34,10 +36,37 @@ def alert_adjudicate(*, actor, alert: Alert, decision: str, note: str = "") -> A
     return adjudication
 
 
-def engagement_record(*, actor, alert: Alert, outcome: str, duration_minutes: int) -> Engagement:
+# The reason for an arrest when the officer gives none: the reason the person was on the watchlist, for the
+# published categories that are themselves a reason to arrest.
+ARREST_REASON_OF_CATEGORY = {"wanted-by-court": ArrestReason.WANTED_BY_COURT,
+                             "suspected-offence": ArrestReason.SUSPECTED_OFFENCE,
+                             "conditions-breach": ArrestReason.BREACH_OF_CONDITIONS}
+
+
+def _arrest_reason(alert: Alert, outcome: str, arrest_reason: str) -> str:
+    arrest_reason = (arrest_reason or "").strip()
+    if outcome != Outcome.ARRESTED:
+        if arrest_reason:
+            raise ValidationError({"arrest_reason": "give a reason for an arrest only when the person was arrested"})
+        return ""
+    if not arrest_reason:
+        arrest_reason = ARREST_REASON_OF_CATEGORY.get(alert.entry.category.code, "")
+    if not arrest_reason:
+        raise ValidationError({"arrest_reason": f"say why the person was arrested: "
+                                                f"{', '.join(label.lower() for label in ArrestReason.labels)}"})
+    if arrest_reason not in ArrestReason.values:
+        raise ValidationError({"arrest_reason": f"unknown reason for an arrest; choose one of: "
+                                                f"{', '.join(label.lower() for label in ArrestReason.labels)}"})
+    return arrest_reason
+
+
+def engagement_record(*, actor, alert: Alert, outcome: str, duration_minutes: int,
+                      arrest_reason: str = "") -> Engagement:
+    """What happened after a decision; an arrest says why (by default, the category the person was listed under)."""
     require(actor, CHANGE, alert.deployment.force, "record an engagement for this alert")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": f"unknown outcome {outcome!r}; one of {', '.join(Outcome.values)}"})
+    arrest_reason = _arrest_reason(alert, outcome, arrest_reason)
     if not isinstance(duration_minutes, int) or isinstance(duration_minutes, bool) or not 0 <= duration_minutes <= 24 * 60:
         raise ValidationError({"duration_minutes": "a whole number of minutes between 0 and 1440"})
     with transaction.atomic():
@@ -47,12 +76,14 @@ def engagement_record(*, actor, alert: Alert, outcome: str, duration_minutes: in
                                           "engagement is logged (R15-human-adjudication)"})
         if alert.status == AlertStatus.ENGAGED:
             raise IllegalStep({"outcome": f"alert {alert.pk} already has an engagement recorded"})
-        engagement = Engagement.objects.create(alert=alert, outcome=outcome, duration_minutes=duration_minutes,
-                                               recorded_by=actor, recorded_at=timezone.now())
+        engagement = Engagement.objects.create(alert=alert, outcome=outcome, arrest_reason=arrest_reason,
+                                               duration_minutes=duration_minutes, recorded_by=actor,
+                                               recorded_at=timezone.now())
         alert.status = AlertStatus.ENGAGED
         alert.save(update_fields=["status"])
         audit_record(actor=actor, action=ENGAGEMENT_RECORD, obj=alert, force=alert.deployment.force,
-                     new={"outcome": outcome, "duration_minutes": duration_minutes})
+                     new={"outcome": outcome, "duration_minutes": duration_minutes}
+                     | ({"arrest_reason": arrest_reason} if arrest_reason else {}))
     return engagement
 
 
