@@ -13,12 +13,12 @@ TICK = {"class": "tick"}  # site.css: a tick box keeps its own width (no inline 
 
 
 def basis_choices(*kinds: str) -> list[tuple[str, str]]:
-    """Register codes (with their titles) whose current wording is of one of `kinds`, or all of them."""
+    """Register codes (labelled by their titles) whose current wording is of one of `kinds`, or all of them."""
     choices = []
     for basis in LegalBasis.objects.prefetch_related("versions"):
         latest = max(basis.versions.all(), key=lambda v: v.version, default=None)
         if latest is not None and (not kinds or latest.kind in kinds):
-            choices.append((basis.code, f"{basis.code}: {latest.title}"))
+            choices.append((basis.code, latest.title))  # in words: the code is the value sent, not what is read
     return choices
 
 
