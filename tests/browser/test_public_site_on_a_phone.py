@@ -49,7 +49,11 @@ def test_the_public_reads_the_deployment_log_on_a_phone_and_no_public_page_scrol
     try:
         # The journey: from the front page to the force's published report, then its deployment log.
         page.goto(f"{site}/")
-        page.get_by_role("link", name="Read the transparency reports").click()
+        start = page.get_by_role("link", name="Read the transparency reports")
+        # The start button's text stays inside the button.
+        assert start.evaluate("el => el.scrollWidth <= el.clientWidth && "
+                              "el.getBoundingClientRect().right <= window.innerWidth") is True
+        start.click()
         expect(page.locator("h1")).to_contain_text("facial recognition")
         page.get_by_role("link", name="South Mercia Police").first.click()
         page.goto(f"{site}/transparency/reports/{report.pk}/")
@@ -84,6 +88,12 @@ def test_the_public_reads_the_deployment_log_on_a_phone_and_no_public_page_scrol
         for path in ("/transparency/", "/transparency/notices/", "/transparency/open-data/", "/legal-bases/",
                      f"/transparency/reports/{report.pk}/", "/transparency/forces/south-mercia/"):
             assert path in widths, sorted(widths)
+
+        # The page for an address that does not exist is one of the site's own, and fits too.
+        missing = page.goto(f"{site}/transparency/no-such-page/")
+        assert missing is not None and missing.status == 404
+        expect(page.locator("h1")).to_have_text("Page not found")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
         page.goto(f"{site}/transparency/reports/{report.pk}/")
         page.locator("#log").scroll_into_view_if_needed()
