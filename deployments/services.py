@@ -689,9 +689,11 @@ def deployment_activate(*, actor: User, deployment: Deployment) -> Deployment:
 
 def deployment_end(*, actor: User, deployment: Deployment) -> Deployment:
     require(actor, CHANGE, deployment.force, "end this deployment")
-    now = timezone.now()
     with transaction.atomic(), _history(actor):
         deployment = _locked(deployment)
+        # The time is read once the lock is held: a frame being matched holds the same lock while it writes its
+        # alerts, so every alert is created before the end time recorded here, and none after it.
+        now = timezone.now()
         old, deployment.status = deployment.status, transitions.target(deployment, "end")
         deployment.ended_at = now
         _release_all(actor, deployment, now, "deployment ended")

@@ -87,6 +87,9 @@ class RfrSearchInput(serializers.Serializer):
     candidate_list_length = serializers.IntegerField(required=False, default=10)
     deployment = serializers.IntegerField(required=False, allow_null=True, default=None)
     keep_probe = serializers.BooleanField(required=False, default=True)
+    threshold = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=1,
+                                       help_text="Similarity a candidate must reach; never below the floor for the "
+                                                 "algorithm. Leave it out for the force's policy threshold.")
 
 
 class MarkInput(serializers.Serializer):
@@ -197,6 +200,21 @@ class DeviceView(APIView):
         return Response({"device": device.pk, "name": device.name, "token": token}, status=status.HTTP_201_CREATED)
 
 
+class DeviceRevokeInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class DeviceRevokeView(APIView):
+    @extend_schema(request=DeviceRevokeInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request, device_id: int):
+        """Revoke a camera's or van's token (lost, stolen or retired): its next frame gets 401."""
+        data = DeviceRevokeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        device = get_object_or_404(selectors.device_list(user=request.user), pk=device_id)
+        device = live.device_revoke(actor=request.user, device=device, reason=data.validated_data["reason"])
+        return Response({"device": device.pk, "name": device.name, "revoked_at": device.revoked_at})
+
+
 class EnrolView(APIView):
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, deployment_id: int):
@@ -240,7 +258,7 @@ class DeviceAuthenticated(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, live.MatchingRefused):
-            return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
+            return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
         return super().handle_exception(exc)
 
 

@@ -12,6 +12,7 @@ router.register("gallery", api.GalleryViewSet, basename="gallery")
 
 urlpatterns = [
     path("deployments/<int:deployment_id>/devices/", api.DeviceView.as_view(), name="device-create"),
+    path("devices/<int:device_id>/revoke/", api.DeviceRevokeView.as_view(), name="device-revoke"),
     path("deployments/<int:deployment_id>/enrol/", api.EnrolView.as_view(), name="watchlist-enrol"),
     path("live/<int:deployment_id>/frames/", api.FramesView.as_view(), name="live-frames"),
     path("live/<int:deployment_id>/templates/", api.TemplatesView.as_view(), name="live-templates"),

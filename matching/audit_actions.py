@@ -16,5 +16,8 @@ RFR_SEARCH = register("rfr.search", "A retrospective search was run")
 RFR_CANDIDATE_MARK = register("rfr.candidate_mark", "An RFR candidate was corroborated or rejected")
 OIFR_CHECK = register("oifr.check", "An operator-initiated identity check was run")
 VIDEO_FEED_START = register("video_feed.start", "A video file was queued as a camera feed")
+VIDEO_FEED_RESUME = register("video_feed.resume",
+                             "A stalled video feed whose worker was lost was queued again, to resume after its "
+                             "last counted frame")
 DELETION = register("retention.delete", "Biometric data was deleted under the retention policy")
 ALGORITHM_RECALIBRATE = register("algorithm_version.recalibrate", "An algorithm version's calibration was replaced")

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from matching.audit_actions import VIDEO_FEED_START
+from matching.audit_actions import VIDEO_FEED_RESUME, VIDEO_FEED_START
 from matching.live import MatchingRefused, frames_ingest
 from matching.models import Device, VideoFeed, VideoFeedStatus
 from oversight.audit.log import audit_record
@@ -22,9 +22,13 @@ from oversight.permissions import CHANGE, require
 MAX_VIDEO_BYTES = 500 * 1024 * 1024
 
 
-def video_feed_start(*, actor, device: Device, name: str, data: bytes) -> VideoFeed:
-    """Queue a video file for processing by a worker (the page shows its progress)."""
+def video_feed_start(*, actor, device: Device, name: str, data: bytes, queue: bool = True) -> VideoFeed:
+    """Record a video file as a feed into the device's deployment (audited) and queue it for a worker (the
+    page shows its progress). With `queue=False` the caller plays it in its own process (`video_feed_run`):
+    the command-line player and the demonstration story."""
     require(actor, CHANGE, device.deployment.force, "play a feed into this deployment")
+    if device.revoked_at is not None:
+        raise ValidationError({"device": f"the device {device.name} was revoked; it can play no feed"})
     if len(data) > MAX_VIDEO_BYTES:
         raise ValidationError({"file": f"the video is {len(data) // 2**20} MB; at most {MAX_VIDEO_BYTES // 2**20} MB"})
     with transaction.atomic():
@@ -32,10 +36,11 @@ def video_feed_start(*, actor, device: Device, name: str, data: bytes) -> VideoF
         feed.file.save(name or "feed.mp4", ContentFile(data), save=False)
         feed.save()
         audit_record(actor=actor, action=VIDEO_FEED_START, obj=feed, force=device.deployment.force,
-                     new={"device": device.name, "bytes": len(data)})
-    from matching.tasks import video_feed_process
+                     new={"device": device.name, "bytes": len(data), "queued": queue})
+    if queue:
+        from matching.tasks import video_feed_process
 
-    transaction.on_commit(lambda: video_feed_process.delay(feed.pk))
+        transaction.on_commit(lambda: video_feed_process.delay(feed.pk))
     return feed
 
 
@@ -134,30 +139,50 @@ def _frame_match(feed: VideoFeed, frame, done: int) -> tuple[int, int]:
     return found, raised
 
 
-def video_feeds_watch(*, stale_after: timedelta) -> list[int]:
-    """Fail every running feed whose progress stopped `stale_after` ago and that no worker holds.
+MAX_RESUMES = 3  # a feed that stalls this many times again after being resumed is failed, with its reason
 
-    A feed whose worker died and whose task is never delivered again would otherwise say "running" for
-    ever. One that a worker still holds (a slow frame, a database that is briefly away) is left alone.
+
+def video_feeds_watch(*, stale_after: timedelta, max_resumes: int = MAX_RESUMES) -> dict[str, list[int]]:
+    """Resume, or after `max_resumes` fail, every running feed whose progress stopped `stale_after` ago and
+    that no worker holds.
+
+    A feed whose worker died may never be delivered again (a broker that dropped the unacknowledged message):
+    it is queued again and resumes after its last committed frame, so no frame counts twice. One that keeps
+    stalling is failed with its reason instead of saying "running" for ever. One that a worker still holds
+    (a slow frame, a database that is briefly away) is left alone. Returns {"resumed": [...], "failed": [...]}.
     """
+    from matching.tasks import video_feed_process
+
     now = timezone.now()
     cutoff = now - stale_after
     stale = VideoFeed.objects.filter(status=VideoFeedStatus.RUNNING).filter(
         Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff))
-    failed = []
-    for feed in stale.only("pk", "frames_done", "frames_total", "progress_at"):
+    resumed, failed = [], []
+    for feed in stale.select_related("deployment__force").only(
+            "pk", "frames_done", "frames_total", "progress_at", "resumes", "deployment__force"):
         with feed_held(feed.pk) as free:
             if not free:
                 continue
+            unchanged = VideoFeed.objects.filter(pk=feed.pk, status=VideoFeedStatus.RUNNING,
+                                                 frames_done=feed.frames_done, resumes=feed.resumes)
             minutes = max(1, round(stale_after.total_seconds() / 60))
-            reason = (f"stopped: no frame was matched for {minutes} minute{'s' if minutes != 1 else ''} and no "
-                      f"worker is playing the feed (the worker was lost). {feed.frames_done} of "
-                      f"{feed.frames_total} frames were matched and counted; play the rest as a new feed.")
-            if VideoFeed.objects.filter(pk=feed.pk, status=VideoFeedStatus.RUNNING,
-                                        frames_done=feed.frames_done).update(
-                    status=VideoFeedStatus.FAILED, error=reason, finished_at=now):
+            stopped = (f"no frame was matched for {minutes} minute{'s' if minutes != 1 else ''} and no worker "
+                       f"is playing the feed (the worker was lost)")
+            if feed.resumes < max_resumes:
+                with transaction.atomic():
+                    if unchanged.update(resumes=F("resumes") + 1, progress_at=now):
+                        audit_record(actor=None, action=VIDEO_FEED_RESUME, obj=feed, force=feed.deployment.force,
+                                     old={"frames_done": feed.frames_done},
+                                     new={"resumes": feed.resumes + 1, "reason": stopped})
+                        transaction.on_commit(lambda pk=feed.pk: video_feed_process.delay(pk))
+                        resumed.append(feed.pk)
+                continue
+            reason = (f"stopped: {stopped}, {feed.resumes} time{'s' if feed.resumes != 1 else ''} after being "
+                      f"resumed. {feed.frames_done} of {feed.frames_total} frames were matched and counted; play "
+                      f"the rest as a new feed.")
+            if unchanged.update(status=VideoFeedStatus.FAILED, error=reason, finished_at=now):
                 failed.append(feed.pk)
-    return failed
+    return {"resumed": resumed, "failed": failed}
 
 
 def _fail(feed: VideoFeed, message: str) -> VideoFeed:

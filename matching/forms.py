@@ -8,7 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from matching.models import ArrestReason, Decision, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource
-from matching.rfr import MAX_CANDIDATES
 
 NOTE = {"rows": 2}
 
@@ -65,9 +64,9 @@ class RfrSearchForm(forms.Form):
     crime_reference = forms.CharField(max_length=60, label="Crime reference",
                                       error_messages={"required": "a retrospective search needs a crime reference"})
     probe_source = forms.ChoiceField(choices=ProbeSource.choices, label="Where the image comes from")
-    candidate_list_length = forms.IntegerField(min_value=1, max_value=MAX_CANDIDATES, initial=10,
-                                               label="Candidate list length",
-                                               help_text=f"How many candidates at most (1 to {MAX_CANDIDATES}).")
+    # The longest list allowed is a policy setting, judged by the rulebook (rule 19) when the search runs.
+    candidate_list_length = forms.IntegerField(min_value=1, initial=10, label="Candidate list length",
+                                               help_text="How many candidates at most.")
 
 
 class CandidateMarkForm(forms.Form):

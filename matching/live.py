@@ -20,10 +20,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
-from deployments import transitions
-from deployments.geo import place_contains, place_of
+from deployments import rules, transitions
 from deployments.models import Deployment, Status
-from deployments.selectors import authorisation_current
 from matching import engine
 from matching.audit_actions import ALERT_RAISE, DEVICE_CREATE, DEVICE_REVOKE
 from matching.enrolment import TemplateRejected, check_template
@@ -37,12 +35,72 @@ from oversight.permissions import CHANGE, require
 MAX_BATCH = 32
 
 
-class MatchingRefused(Exception):
-    """Matching may not run for this deployment now (rules 1 and 3)."""
+# A short, stable code for a device's software, by the field a refusal is about.
+REFUSAL_CODES = {"status": "deployment_not_active", "urgent_review": "urgent_review_overdue",
+                 "ends_at": "outside_window", "place": "outside_place", "threshold": "below_threshold_floor",
+                 "algorithm_version": "algorithm_mismatch"}
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+
+class MatchingRefused(Exception):
+    """Matching may not run for this deployment now: the rulebook's blocking violations at the matching stage.
+
+    The message is the first violation's plain English; the rule's identifier is kept apart in `rule`."""
+
+    def __init__(self, violations: Sequence[rules.Violation]) -> None:
+        self.violations = list(violations)
+        first = self.violations[0]
+        super().__init__(first.message)
+        self.rule = first.rule
+        self.code = REFUSAL_CODES.get(first.field, "matching_refused")
+
+    def as_dict(self) -> dict:
+        return {"detail": str(self), "code": self.code, "rule": self.rule,
+                "violations": [v.as_dict() for v in self.violations]}
+
+
+@dataclass(frozen=True)
+class Permit:
+    """What the rulebook allowed for one request: the face model, and until when matching may run."""
+
+    model: object
+    until: datetime
+
+
+def matching_check(deployment: Deployment, *, at: datetime,
+                   position: tuple[float, float] | None = None) -> Permit:
+    """Run the rulebook's matching stage (rules 1, 2, 3, 6, 16) for this deployment now, or raise MatchingRefused.
+
+    Always on the state in the database: a feed that runs for minutes must stop when the deployment ends. (The
+    algorithm is not read again: it is fixed once the deployment leaves its draft.)"""
+    deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "latitude", "longitude",
+                                       "radius_m", "polygon"])
+    model = engine.face_model_current()
+    latitude, longitude = position if position is not None else (None, None)
+    result = rules.check_matching(deployment, at=at, latitude=latitude, longitude=longitude, face_model=model)
+    if result.blocking:
+        if any(v.rule == "R02-urgent-review" for v in result.blocking):
+            # The deadline has passed: stop the deployment now (and audit it), not at the next periodic run.
+            from deployments.services import urgent_authorisations_enforce
+
+            urgent_authorisations_enforce(at)
+        raise MatchingRefused(result.blocking)
+    until = min(filter(None, [deployment.ends_at, result.facts.get("urgent_review_due")]))
+    return Permit(model=model, until=until)
+
+
+def _still_permitted(device: Device, permit: Permit) -> None:
+    """Under a lock on the deployment's row, where alerts are written: has it ended, or its time run out, since
+    the request began? Ending a deployment takes the same lock, so no alert is written after it ends."""
+    deployment = device.deployment
+    status = (Deployment.objects.select_for_update().filter(pk=deployment.pk)
+              .values_list("status", flat=True).get())
+    now = timezone.now()
+    if status == Status.ACTIVE and now <= permit.until:
+        return
+    deployment.refresh_from_db(fields=["status", "ends_at", "ended_at"])
+    result = rules.check_matching(deployment, at=now, face_model=permit.model)
+    if result.blocking:  # else the change allows matching on (an extension, an urgent review confirmed)
+        raise MatchingRefused(result.blocking)
 
 
 def device_create(*, actor, deployment, name: str) -> tuple[Device, str]:
@@ -61,12 +119,19 @@ def device_create(*, actor, deployment, name: str) -> tuple[Device, str]:
     return device, token
 
 
-def device_revoke(*, actor, device: Device) -> Device:
+def device_revoke(*, actor, device: Device, reason: str = "") -> Device:
+    """Stop a device's token from working (a lost or stolen van): its next request is refused as unauthenticated."""
     require(actor, CHANGE, device.deployment.force, "revoke this device")
     with transaction.atomic():
+        device = Device.objects.select_for_update(of=("self",)).select_related("deployment__force").get(pk=device.pk)
+        if device.revoked_at is not None:
+            raise ValidationError({"device": f"{device.name} was already revoked on "
+                                             f"{timezone.localtime(device.revoked_at):%d %b %Y at %H:%M}"})
         device.revoked_at = timezone.now()
         device.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=DEVICE_REVOKE, obj=device, force=device.deployment.force)
+        audit_record(actor=actor, action=DEVICE_REVOKE, obj=device, force=device.deployment.force,
+                     old={"revoked_at": None}, new={"revoked_at": device.revoked_at, "name": device.name,
+                                                    "deployment": device.deployment_id}, reason=reason.strip())
     return device
 
 
@@ -74,31 +139,6 @@ def device_for_token(token: str) -> Device | None:
     digest = hashlib.sha256(token.encode()).hexdigest()
     return (Device.objects.select_related("deployment__force", "deployment__algorithm_version")
             .filter(token_sha256=digest, revoked_at__isnull=True).first())
-
-
-def matching_permitted(deployment, *, at: datetime, position: tuple[float, float] | None = None):
-    """Raise MatchingRefused unless the deployment is authorised, active, inside its window and place.
-
-    Returns the face model this process runs (checked against the deployment's authorised algorithm)."""
-    # Always the state in the database: a feed that runs for minutes must stop when the deployment ends.
-    deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "algorithm_version",
-                                       "latitude", "longitude", "radius_m", "polygon"])
-    if deployment.status != Status.ACTIVE or authorisation_current(deployment=deployment) is None:
-        raise MatchingRefused("deployment_not_active",
-                              f"deployment {deployment.pk} is {deployment.get_status_display().lower()}, not active "
-                              "under an authorisation: no matching (rule 1)")
-    if not deployment.starts_at <= at <= deployment.ends_at:
-        raise MatchingRefused("outside_window",
-                              f"deployment {deployment.pk} is authorised from {deployment.starts_at:%Y-%m-%d %H:%M} "
-                              f"to {deployment.ends_at:%Y-%m-%d %H:%M}: no matching outside it (rule 3)")
-    if position is not None and deployment.has_place and not place_contains(place_of(deployment), *position):
-        raise MatchingRefused("outside_place", "the device reports a position outside the authorised place (rule 3)")
-    model = engine.face_model_current()
-    if model.algorithm_id != deployment.algorithm_version_id:
-        raise MatchingRefused("algorithm_mismatch",
-                              f"deployment {deployment.pk} was authorised for {deployment.algorithm_version}, "
-                              f"but this matcher runs {model.algorithm}")
-    return model
 
 
 @dataclass
@@ -160,15 +200,16 @@ def _claim(device: Device, frame_id: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def _match_item(device: Device, model, result: ItemResult, embeddings: np.ndarray,
+def _match_item(device: Device, permit: Permit, result: ItemResult, embeddings: np.ndarray,
                 crop_of: Callable[[int], bytes | None], captured_at: datetime) -> ItemResult:
     """Search one frame's (or one template's) faces exactly, raise alerts at or above the threshold, count them,
     and keep the device's frame id with the answer: all in one transaction, so a frame is counted once or not
     at all. `crop_of(i)` gives face i's crop; it is asked only for faces that alert, so no other face is encoded.
     """
-    deployment = device.deployment
+    deployment, model = device.deployment, permit.model
     hits = watchlist_best(deployment.pk, embeddings)
     with transaction.atomic():
+        _still_permitted(device, permit)
         if result.frame_id and not _claim(device, result.frame_id):
             transaction.set_rollback(True)
             duplicate = True
@@ -222,6 +263,18 @@ def _rejection(exc: Exception) -> tuple[str, str]:
     return getattr(exc, "code", "rejected"), str(exc)
 
 
+def _refused_from(results: list[ItemResult], refused: MatchingRefused, *, count: int,
+                  ids: list[str | None]) -> list[ItemResult]:
+    """The deployment stopped matching during the batch: the last item and the rest are refused, the earlier ones
+    stand. If none was matched, the whole request is refused."""
+    if not any(r.status == "processed" for r in results[:-1]):
+        raise refused
+    results[-1].reject(refused.code, str(refused))
+    for i in range(len(results), count):
+        results.append(ItemResult(i, frame_id=ids[i]).reject(refused.code, str(refused)))
+    return results
+
+
 def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes]],
                   frame_ids: Sequence[str] | None = None, captured_at: datetime | None = None,
                   position: tuple[float, float] | None = None) -> list[ItemResult]:
@@ -233,7 +286,7 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     A frame whose id (`frame_ids`) this device sent before is answered with its first result, not counted.
     """
     captured_at = captured_at or timezone.now()
-    model = matching_permitted(device.deployment, at=timezone.now(), position=position)
+    permit = matching_check(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
     ids = _frame_ids(frame_ids, len(frames), "frame_ids")
@@ -253,7 +306,10 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
             continue
         found = pipeline.faces(image)
         embeddings = np.stack([embedding for _, _, embedding in found]) if found else np.zeros((0, EMBEDDING_SIZE))
-        _match_item(device, model, result, embeddings, lambda k: _crop_jpeg(image, found[k][0].box), captured_at)
+        try:
+            _match_item(device, permit, result, embeddings, lambda k: _crop_jpeg(image, found[k][0].box), captured_at)
+        except MatchingRefused as refused:
+            return _refused_from(results, refused, count=len(frames), ids=ids)
         del image, found, embeddings  # the frame and the templates of faces that matched nothing end here
     return results
 
@@ -265,7 +321,7 @@ def templates_ingest(*, device: Device, templates: list, captured_at: datetime |
 
     A crop sent with a template passes the same image gate as a frame before it can be kept with an alert."""
     captured_at = captured_at or timezone.now()
-    model = matching_permitted(device.deployment, at=timezone.now(), position=position)
+    permit = matching_check(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(templates) <= MAX_BATCH:
         raise ValidationError({"templates": f"send between 1 and {MAX_BATCH} templates at a time, not {len(templates)}"})
     crops = list(crops or [])
@@ -294,6 +350,9 @@ def templates_ingest(*, device: Device, templates: list, captured_at: datetime |
             except ImageRejected as exc:
                 result.reject(exc.code, f"crops[{i}]: {exc}")
                 continue
-        _match_item(device, model, result, vector[None, :], lambda _k: crop, captured_at)
+        try:
+            _match_item(device, permit, result, vector[None, :], lambda _k: crop, captured_at)
+        except MatchingRefused as refused:
+            return _refused_from(results, refused, count=len(templates), ids=ids)
         del vector
     return results

@@ -352,6 +352,8 @@ class VideoFeed(models.Model):
     # When the last frame's results were committed (with frames_done, in the same transaction): the
     # watchdog fails a running feed whose progress stopped and that no worker holds.
     progress_at = models.DateTimeField(null=True, blank=True)
+    # How many times the watchdog sent a stalled feed back to the queue (its message was lost with its worker).
+    resumes = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     @property

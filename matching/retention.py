@@ -1,24 +1,27 @@
 """Deleting biometric data when the retention policy says (rules 20-22), with evidence of each deletion.
 
-Periods come from the versioned policy in force when the clock started (the deployment's end, the
-alert's creation, the search's creation); every deletion leaves a Deletion row and an audit event.
+Periods come from the rulebook (`matching/rules.py`), which reads the versioned policy in force when the
+clock started (the deployment's end, the alert's creation, the search's creation); every deletion leaves a
+Deletion row and an audit event. After a run, the retention stage of the rulebook says what is still held
+after it was due, and whether every deletion is in the audit log.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from deployments.models import Deployment, Status, WatchlistEntry
+from deployments.models import Deployment, WatchlistEntry
+from matching import rules
 from matching.audit_actions import DELETION
 from matching.models import Alert, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
+from matching.rules import (  # noqa: F401  (where other modules found them before the rulebook held them)
+    ENDED, _deployments_holding_watchlist_data, alert_due_at, deployment_end, probe_due_at, watchlist_due_at,
+)
 from oversight.audit.log import audit_record
-from oversight.policy import policy_in_force
-
-ENDED = (Status.ENDED, Status.STOPPED, Status.REVIEWED, Status.REFUSED)
 
 
 @dataclass
@@ -27,36 +30,11 @@ class RetentionReport:
     alerts: int = 0
     rfr_probes: int = 0
     details: list[str] = field(default_factory=list)
-
-
-def deployment_end(deployment: Deployment) -> datetime:
-    return min(filter(None, [deployment.ended_at, deployment.ends_at]))
-
-
-def watchlist_due_at(deployment: Deployment) -> tuple[datetime, object]:
-    end = deployment_end(deployment)
-    setting = policy_in_force("retention.watchlist_template_hours", at=end)
-    return end + timedelta(hours=setting.value), setting
-
-
-def alert_due_at(alert: Alert) -> tuple[datetime, object]:
-    setting = policy_in_force("retention.alert_image_days", at=alert.created_at)
-    return alert.created_at + timedelta(days=setting.value), setting
-
-
-def probe_due_at(search: RfrSearch) -> tuple[datetime, object]:
-    setting = policy_in_force("retention.rfr_probe_days", at=search.created_at)
-    return search.created_at + timedelta(days=setting.value), setting
-
-
-def _deployments_holding_watchlist_data():
-    has_template = Exists(WatchlistTemplate.objects.filter(deployment=OuterRef("pk")))
-    has_image = Exists(WatchlistEntry.objects.filter(watchlist__deployment=OuterRef("pk")).exclude(image=""))
-    return Deployment.objects.filter(has_template | has_image).select_related("force")
+    breaches: list = field(default_factory=list)  # the rulebook's violations still open after the run
 
 
 def _over(deployment: Deployment, now: datetime) -> bool:
-    return deployment.status in ENDED or deployment.ends_at <= now
+    return rules.deployment_over(deployment, now)
 
 
 def watchlists_purge(now: datetime, report: RetentionReport) -> None:
@@ -127,4 +105,5 @@ def retention_run(*, now: datetime | None = None) -> RetentionReport:
     watchlists_purge(now, report)
     alerts_purge(now, report)
     probes_purge(now, report)
+    report.breaches = rules.check_retention(at=now).violations
     return report

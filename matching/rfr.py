@@ -3,24 +3,19 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from matching import engine
+from deployments import rules as rulebook
+from matching import engine, rules
 from matching.audit_actions import OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
 from matching.images import image_decode, refusal
-from matching.models import (
-    PRIVATE_PLACES, CandidateStatus, GalleryKind, OifrCheck, OifrReason, OifrSubjectCategory, PlaceType, ProbeSource,
-    RfrCandidate, RfrSearch,
-)
+from matching.models import GalleryKind, OifrCheck, RfrCandidate, RfrSearch
 from matching.search import gallery_top
 from oversight.audit.log import audit_record
-from oversight.models import Role
+from oversight.policy import policy_value
 from oversight.permissions import CHANGE, require
-
-MAX_CANDIDATES = 50
 
 
 def _largest_face_embedding(data: bytes, *, field: str):
@@ -33,29 +28,32 @@ def _largest_face_embedding(data: bytes, *, field: str):
     return embedding, len(faces)
 
 
+def _search_threshold(key: str, model, *, asked: float | None = None, deployment=None) -> float | None:
+    """The threshold a search runs at: the one asked for, the RFR authorisation's, or the policy's for the model."""
+    if asked is not None:
+        return asked
+    if deployment is not None:
+        return deployment.threshold
+    return policy_value(key).get(model.algorithm.code)
+
+
 def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: str,
-                   candidate_list_length: int = 10, deployment=None, keep_probe: bool = True) -> RfrSearch:
-    """Search the force's custody gallery with the largest face of the probe; return a ranked candidate list."""
+                   candidate_list_length: int = 10, deployment=None, keep_probe: bool = True,
+                   threshold: float | None = None) -> RfrSearch:
+    """Search the force's custody gallery with the largest face of the probe; return a ranked candidate list.
+
+    The threshold is the one asked for, else the RFR authorisation's, else the policy's for the model; rule 19
+    refuses any below the model's floor, before the probe is looked at."""
     force = actor.force
     require(actor, CHANGE, force, "run a retrospective search")
-    errors = {}
-    longest = RfrSearch._meta.get_field("crime_reference").max_length
-    if not crime_reference.strip():
-        errors["crime_reference"] = "a retrospective search needs a crime reference"
-    elif len(crime_reference.strip()) > longest:
-        errors["crime_reference"] = (f"a crime reference has at most {longest} characters; this one has "
-                                     f"{len(crime_reference.strip())}")
-    if probe_source not in ProbeSource.values:
-        errors["probe_source"] = f"unknown probe source {probe_source!r}; one of {', '.join(ProbeSource.values)}"
-    if not isinstance(candidate_list_length, int) or not 1 <= candidate_list_length <= MAX_CANDIDATES:
-        errors["candidate_list_length"] = f"between 1 and {MAX_CANDIDATES}"
-    if deployment is not None and (deployment.force_id != force.pk or deployment.kind != "rfr"):
-        errors["deployment"] = "not an RFR authorisation of your force"
-    if errors:
-        raise ValidationError(errors)
-    embedding, _ = _largest_face_embedding(probe, field="probe")
     model = engine.face_model_current()
-    threshold = deployment.threshold if deployment is not None else model.thresholds.get("fmr_0.01", 0.9)
+    threshold = _search_threshold("rfr.threshold", model, asked=threshold, deployment=deployment)
+    facts = dict(actor=actor, crime_reference=crime_reference, probe_source=probe_source,
+                 candidate_list_length=candidate_list_length, face_model=model, threshold=threshold)
+    result = rulebook.check(rules.RFR, deployment=deployment, force=force, facts=facts)
+    if result.blocking:
+        raise rulebook.RuleError(result.blocking)
+    embedding, _ = _largest_face_embedding(probe, field="probe")
     hits = [hit for hit in gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
             if hit.similarity >= threshold]
     search = RfrSearch(force=force, deployment=deployment, requested_by=actor,
@@ -89,18 +87,14 @@ def rfr_candidate_mark(*, actor, candidate: RfrCandidate, status: str, note: str
     """A candidate becomes an identification only when a person corroborates it (rule 19)."""
     search = candidate.search
     require(actor, CHANGE, search.force, "review this candidate")
-    if actor.pk != search.requested_by_id and actor.role != Role.FORCE_APPROVER:
-        raise ValidationError({"status": "only the investigator who ran the search (or an approver) reviews it"})
-    if status not in (CandidateStatus.CORROBORATED, CandidateStatus.REJECTED):
-        raise ValidationError({"status": "mark a candidate 'corroborated' or 'rejected'"})
-    if status == CandidateStatus.CORROBORATED and len(note.strip()) < 10:
-        raise ValidationError({"note": "say what corroborates the identification (at least 10 characters)"})
     with transaction.atomic():
         # The row lock makes two reviews of one candidate take turns; the second finds it already reviewed.
-        candidate = RfrCandidate.objects.select_for_update().select_related("search__force").get(pk=candidate.pk)
-        if candidate.status != CandidateStatus.UNREVIEWED:
-            raise refusal("status", f"this candidate was already reviewed: it is "
-                                    f"{CandidateStatus(candidate.status).label.lower()}", "already_reviewed")
+        candidate = (RfrCandidate.objects.select_for_update(of=("self",)).select_related("search__force")
+                     .get(pk=candidate.pk))
+        result = rulebook.check(rules.RFR, force=search.force, record=candidate,
+                       facts=dict(action="corroborate", actor=actor, status=status, note=note))
+        if result.blocking:
+            raise rulebook.RuleError(result.blocking)
         old = candidate.status
         candidate.status, candidate.note = status, note.strip()
         candidate.reviewed_by, candidate.reviewed_at = actor, timezone.now()
@@ -115,22 +109,14 @@ def oifr_check_run(*, actor, photo: bytes, reason: str, subject_category: str, p
     """Check the identity of a person on the spot. The photo and its template are never stored."""
     force = actor.force
     require(actor, CHANGE, force, "run an identity check")
-    errors = {}
-    if reason not in OifrReason.values:
-        errors["reason"] = f"unknown reason {reason!r}; one of {', '.join(OifrReason.values)}"
-    if subject_category not in OifrSubjectCategory.values:
-        errors["subject_category"] = (f"unknown subject category {subject_category!r}; "
-                                      f"one of {', '.join(OifrSubjectCategory.values)}")
-    if place_type not in PlaceType.values:
-        errors["place_type"] = f"unknown place type {place_type!r}; one of {', '.join(PlaceType.values)}"
-    elif place_type in PRIVATE_PLACES and len(harm_declaration.strip()) < 20:
-        errors["harm_declaration"] = (f"in a {PlaceType(place_type).label.lower()} a check needs a declaration of "
-                                      "the risk of significant harm (rule 18)")
-    if errors:
-        raise ValidationError(errors)
-    embedding, faces = _largest_face_embedding(photo, field="photo")
     model = engine.face_model_current()
-    threshold = model.thresholds.get("fmr_0.001", 0.934)
+    threshold = _search_threshold("oifr.threshold", model)
+    result = rulebook.check(rules.OIFR, force=force, facts=dict(
+        reason=reason, subject_category=subject_category, place_type=place_type, harm_declaration=harm_declaration,
+        face_model=model, threshold=threshold))
+    if result.blocking:
+        raise rulebook.RuleError(result.blocking)
+    embedding, faces = _largest_face_embedding(photo, field="photo")
     hits = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY, GalleryKind.MISSING], limit=1)
     del embedding, photo  # nothing of the photo outlives this call
     best = hits[0] if hits and hits[0].similarity >= threshold else None

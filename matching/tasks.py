@@ -35,7 +35,8 @@ def video_feed_process(feed_id: int) -> dict:
 
 @shared_task(name="matching.tasks.video_feeds_watch")
 def video_feeds_watch() -> dict:
-    """Scheduled: fail running feeds that stopped making progress and that no worker holds."""
+    """Scheduled: resume (or, when they keep stalling, fail) running feeds that stopped making progress and
+    that no worker holds."""
     from matching.feeds import video_feeds_watch as watch
 
-    return {"failed": watch(stale_after=timedelta(minutes=settings.VIDEO_FEED_STALE_MINUTES))}
+    return watch(stale_after=timedelta(minutes=settings.VIDEO_FEED_STALE_MINUTES))

@@ -8,6 +8,8 @@ urlpatterns = [
     path("deployments/<int:pk>/live/", views.deployment_live, name="deployment-live"),
     path("deployments/<int:pk>/live/counters/", views.deployment_live_counters, name="deployment-live-counters"),
     path("deployments/<int:pk>/live/devices/", views.device_register, name="deployment-live-device"),
+    path("deployments/<int:pk>/live/devices/<int:device_pk>/revoke/", views.device_revoke,
+         name="deployment-live-device-revoke"),
     path("deployments/<int:pk>/live/feeds/", views.feed_start, name="deployment-live-feed"),
     path("alerts/<int:pk>/decide/", views.alert_decide, name="alert-decide"),
     path("alerts/<int:pk>/engagement/", views.alert_engagement, name="alert-engagement"),

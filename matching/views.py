@@ -249,6 +249,20 @@ def device_register(request, pk: int):
 
 @login_required
 @require_POST
+def device_revoke(request, pk: int, device_pk: int):
+    deployment = _lfr_deployment(request, pk)
+    device = get_object_or_404(selectors.device_list(user=request.user).filter(deployment=deployment), pk=device_pk)
+    try:
+        live.device_revoke(actor=request.user, device=device)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{device.name} is revoked: it can no longer send frames to this deployment.")
+    return redirect(reverse("deployment-live", args=[deployment.pk]) + "#devices")
+
+
+@login_required
+@require_POST
 def feed_start(request, pk: int):
     deployment = _lfr_deployment(request, pk)
     devices = selectors.device_list(user=request.user).filter(deployment=deployment, revoked_at__isnull=True)

@@ -110,7 +110,11 @@ def exception_handler(exc, context):
             detail = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
         else:
             detail = {"detail": exc.messages}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        violations = getattr(exc, "violations", None)  # a refusal by the rulebook: its rules beside the messages
+        if violations:
+            detail["rules"] = sorted({v.rule for v in violations})
+            detail["violations"] = [v.as_dict() for v in violations]
+        return Response(detail, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, DjangoPermissionDenied):
         return Response({"detail": str(exc) or "You may not do that."}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, Http404):

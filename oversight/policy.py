@@ -47,6 +47,11 @@ def _category_list(value: Any) -> None:
         raise ValidationError("must be a list of category codes")
 
 
+def _whole_number(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(f"must be a whole number above 0, not {value!r}")
+
+
 @dataclass(frozen=True)
 class PolicyDefinition:
     key: str
@@ -54,6 +59,9 @@ class PolicyDefinition:
     description: str
     source: str
     validate: Callable[[Any], None]
+    # Per-model thresholds that may never be set below the per-model floor of this other setting.
+    at_least: str | None = None
+    name: str = ""  # how a refusal names this setting to people
 
 
 DEFINITIONS: dict[str, PolicyDefinition] = {
@@ -72,6 +80,30 @@ DEFINITIONS: dict[str, PolicyDefinition] = {
         PolicyDefinition("matching.threshold_floor", {"nec-neoface-v4": 0.64},
                          "Lowest match threshold per algorithm version.", "domain.md rule 6; Home Office SOP Oct 2025",
                          _floors_by_model),
+        PolicyDefinition("rfr.threshold", {"dlib-resnet-v1": 0.934},
+                         "Similarity a retrospective search's candidate must reach, per algorithm version; never "
+                         "below the floor.", "domain.md rules 6 and 19; force policy", _floors_by_model,
+                         at_least="matching.threshold_floor", name="the retrospective search threshold"),
+        PolicyDefinition("oifr.threshold", {"dlib-resnet-v1": 0.934},
+                         "Similarity an operator-initiated check must reach to name a person, per algorithm version; "
+                         "never below the floor.", "domain.md rules 6 and 18; force policy", _floors_by_model,
+                         at_least="matching.threshold_floor", name="the operator-initiated check threshold"),
+        PolicyDefinition("rfr.max_candidate_list_length", 50,
+                         "Longest candidate list a retrospective search may return.", "domain.md rule 19; force policy",
+                         _whole_number),
+        PolicyDefinition("rfr.corroboration_note_min_chars", 10,
+                         "Characters at least in the note that says what corroborates an identification.",
+                         "domain.md rule 19", _whole_number),
+        PolicyDefinition("oifr.harm_declaration_min_chars", 20,
+                         "Characters at least in the declaration of a risk of significant harm that a check in a "
+                         "home, school, medical facility or place of worship needs.", "domain.md rule 18",
+                         _whole_number),
+        PolicyDefinition("retention.legal_hold_reason_min_chars", 10,
+                         "Characters at least in the reason for a legal hold on alert data.", "domain.md rule 21",
+                         _whole_number),
+        PolicyDefinition("rules.written_min_chars", 40,
+                         "Characters at least in a written justification (a sentence, not a word).",
+                         "domain.md rules 4, 8, 9 and 12", _whole_number),
         PolicyDefinition("watchlist.max_build_age_hours", 24,
                          "A watchlist may be built at most this long before the deployment starts.",
                          "domain.md rule 10", _positive_number),
@@ -116,6 +148,31 @@ def definition(key: str) -> PolicyDefinition:
         return DEFINITIONS[key]
     except KeyError:
         raise UnknownPolicySetting(f"no policy setting is called {key!r}") from None
+
+
+def validate(key: str, value: Any, *, at: datetime | None = None) -> None:
+    """Judge a new value of `key` to take effect at `at`: its own form, and the floors it must stay above.
+
+    A per-model threshold (`at_least`) is never below the floor in force for that model; a floor is never
+    raised above a threshold in force that depends on it (raise the threshold first)."""
+    d = definition(key)
+    d.validate(value)
+    at = at or timezone.now()
+    if d.at_least:
+        floors = policy_value(d.at_least, at=at)
+        for model, threshold in value.items():
+            if model not in floors:
+                raise ValidationError(f"has no floor set for {model}: the oversight body sets the floor first")
+            if threshold < floors[model]:
+                raise ValidationError(f"for {model} is {threshold:g}, below that algorithm's floor of "
+                                      f"{floors[model]:g}")
+    for other in DEFINITIONS.values():
+        if other.at_least != key:
+            continue
+        for model, threshold in policy_value(other.key, at=at).items():
+            if model in value and threshold < value[model]:
+                raise ValidationError(f"for {model} would be {value[model]:g}, above {other.name or other.key} in "
+                                      f"force ({threshold:g}): raise that first")
 
 
 def policy_in_force(key: str, *, at: datetime | None = None):

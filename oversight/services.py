@@ -156,11 +156,11 @@ def policy_setting_version_add(
     """Make a new version of a policy setting. Settings in force earlier stay as they were."""
     _require_oversight_admin(actor, "change policy settings")
     try:
-        definition = policy.definition(key)
+        policy.definition(key)
     except policy.UnknownPolicySetting as exc:
         raise ValidationError({"key": str(exc)}) from None
     try:
-        definition.validate(value)
+        policy.validate(key, value, at=effective_from)
     except ValidationError as exc:
         raise ValidationError({"value": f"{key} {'; '.join(exc.messages)}"}) from None
     if actor is not None and not reason.strip():

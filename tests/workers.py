@@ -43,6 +43,7 @@ SEED_MIGRATIONS = (
     "oversight.migrations.0004_checkpoint_frontier_and_policy",
     "deployments.migrations.0002_seed_algorithms_vans_categories",
     "matching.migrations.0002_calibrate_dlib_and_floor",
+    "oversight.migrations.0006_matcher_rule_settings",
 )
 
 

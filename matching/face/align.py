@@ -1,4 +1,4 @@
-"""Align a face onto dlib's 150x150 chip template from its 5 landmarks."""
+"""Align a face onto an embedder's chip template from its 5 landmarks (dlib's 150x150 by default)."""
 
 from __future__ import annotations
 
@@ -17,34 +17,36 @@ TEMPLATE = np.array(
 MAX_WARP_SHRINK = 0.5
 
 
-def similarity(landmarks: np.ndarray) -> np.ndarray:
+def similarity(landmarks: np.ndarray, template: np.ndarray = TEMPLATE) -> np.ndarray:
     """2x3 similarity transform (rotation, uniform scale, shift) from landmarks to the template."""
     # A huge RANSAC threshold keeps all five points as inliers, so the result is the least-squares
     # fit refined by OpenCV: with five points there is none to spare as an outlier.
     matrix, _ = cv2.estimateAffinePartial2D(
-        np.asarray(landmarks, np.float32), TEMPLATE, method=cv2.RANSAC, ransacReprojThreshold=1e4
+        np.asarray(landmarks, np.float32), template, method=cv2.RANSAC, ransacReprojThreshold=1e4
     )
     if matrix is None:
         raise ValueError("the landmarks do not define a similarity transform")
     return matrix
 
 
-def align(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """Return the 150x150x3 uint8 chip of the face whose 5 landmarks are given (image pixels)."""
-    matrix = similarity(landmarks)
+def align(image: np.ndarray, landmarks: np.ndarray, *, template: np.ndarray = TEMPLATE,
+          size: int = CHIP_SIZE) -> np.ndarray:
+    """Return the size x size x 3 uint8 chip of the face whose 5 landmarks are given (image pixels)."""
+    matrix = similarity(landmarks, template)
     scale = float(np.hypot(matrix[0, 0], matrix[0, 1]))
     if scale < MAX_WARP_SHRINK:
-        image, matrix = _shrink_around_chip(image, matrix, scale)
+        image, matrix = _shrink_around_chip(image, matrix, scale, size)
     # Outside the photo stays black, as in dlib's extract_image_chip.
     return cv2.warpAffine(
-        image, matrix, (CHIP_SIZE, CHIP_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+        image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
     )
 
 
-def _shrink_around_chip(image: np.ndarray, matrix: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _shrink_around_chip(image: np.ndarray, matrix: np.ndarray, scale: float,
+                        size: int = CHIP_SIZE) -> tuple[np.ndarray, np.ndarray]:
     """Crop the chip's footprint, shrink it with INTER_AREA, and adjust the transform to match."""
     inverse = cv2.invertAffineTransform(matrix)
-    corners = np.array([[0, 0, 1], [CHIP_SIZE, 0, 1], [0, CHIP_SIZE, 1], [CHIP_SIZE, CHIP_SIZE, 1]], np.float64)
+    corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64)
     footprint = corners @ inverse.T
     h, w = image.shape[:2]
     x0, y0 = np.clip(np.floor(footprint.min(axis=0)) - 2, 0, [w, h]).astype(int)

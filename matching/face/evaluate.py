@@ -9,6 +9,7 @@ the pairs. Every same-identity pair is a genuine pair, every other pair an impos
 from __future__ import annotations
 
 import csv
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,57 @@ def embed_folder(
     return np.array(embeddings, np.float32).reshape(-1, 128), identities, failures
 
 
+FMR_TARGETS = (("1e-2", 1e-2), ("1e-3", 1e-3), ("1e-4", 1e-4))
+WATCHLIST_SIZES = (100, 1_000, 10_000)
+Z_95 = 1.959964
+
+
+def wilson_interval(matches: int, pairs: int, z: float = Z_95) -> tuple[float, float]:
+    """95% Wilson score interval of a rate observed as `matches` in `pairs` (honest also at 0 matches)."""
+    if pairs <= 0:
+        return 0.0, 1.0
+    p = matches / pairs
+    centre = (p + z * z / (2 * pairs)) / (1 + z * z / pairs)
+    half = z * math.sqrt(p * (1 - p) / pairs + z * z / (4 * pairs * pairs)) / (1 + z * z / pairs)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def fpir(fmr: float, watchlist_size: int) -> float:
+    """Chance that one face of someone not on the watchlist matches at least one of its entries."""
+    return float(-math.expm1(watchlist_size * math.log1p(-min(fmr, 1 - 1e-16))))
+
+
+def false_match_rate_at(impostor: np.ndarray, threshold: float) -> dict:
+    """The measured false-match rate at `threshold`, its 95% interval, and whether the set can measure it."""
+    pairs = int(len(impostor))
+    matches = int(np.sum(impostor >= threshold))
+    low, high = wilson_interval(matches, pairs)
+    return {"threshold": float(threshold), "false_matches": matches, "impostor_pairs": pairs,
+            "fmr": matches / pairs, "fmr_low_95": low, "fmr_high_95": high,
+            # No impostor pair reached the threshold: the set says only that the rate is below about 4 / pairs.
+            "measured": matches > 0}
+
+
+def expectations(genuine: np.ndarray, impostor: np.ndarray) -> dict:
+    """For each target false-match rate: its threshold, the true-match rate, the measured false-match rate with
+    its interval, and the false-positive identification rate expected at watchlist sizes 100 to 10,000."""
+    pairs = len(impostor)
+    points = []
+    for name, target in FMR_TARGETS:
+        threshold = threshold_at_fmr(impostor, target)
+        measured = false_match_rate_at(impostor, threshold)
+        table = []
+        for size in WATCHLIST_SIZES:
+            table.append({"watchlist_size": size, "fpir": fpir(measured["fmr"], size),
+                          "fpir_low_95": fpir(measured["fmr_low_95"], size),
+                          "fpir_high_95": fpir(measured["fmr_high_95"], size),
+                          # Below one false match in the whole set, the rate is extrapolated, not measured.
+                          "extrapolated": (not measured["measured"]) or target < 1 / pairs})
+        points.append({"target_fmr": name, "tmr": float(np.mean(genuine >= threshold)), **measured,
+                       "fpir_by_watchlist_size": table})
+    return {"lowest_measurable_fmr": 1 / pairs, "operating_points": points}
+
+
 def pair_scores(embeddings: np.ndarray, identities: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Cosine similarities of all genuine and all impostor pairs (each unordered pair once)."""
     similarity = embeddings.astype(np.float64) @ embeddings.T.astype(np.float64)
@@ -84,12 +136,18 @@ def evaluate_folder(folder: Path, pipeline: FacePipeline, progress: Progress | N
     if not len(genuine) or not len(impostor):
         raise ValueError("the folder needs at least two photos of one person and two people")
     result: dict = {}
-    for name, fmr in (("1e-2", 1e-2), ("1e-3", 1e-3)):
+    for name, fmr in FMR_TARGETS:
         threshold = threshold_at_fmr(impostor, fmr)
         result[f"tmr_at_fmr_{name}"] = float(np.mean(genuine >= threshold))
         result[f"threshold_at_fmr_{name}"] = threshold
     eer, eer_threshold = equal_error(genuine, impostor)
+    info = pipeline.model_info()
     result.update(
+        algorithm=info["name"],
+        version=info["version"],
+        template=info["template"],
+        licence=info["licence"],
+        **expectations(genuine, impostor),
         eer=eer,
         threshold_at_eer=eer_threshold,
         genuine_pairs=int(len(genuine)),
@@ -97,7 +155,7 @@ def evaluate_folder(folder: Path, pipeline: FacePipeline, progress: Progress | N
         photos=len(identities) + len(failures),
         failures_to_enrol=len(failures),
         failed_files=failures,
-        model_sha256=pipeline.model_info()["sha256"],
+        model_sha256=info["sha256"],
         seconds=round(time.perf_counter() - started, 2),
     )
     return result

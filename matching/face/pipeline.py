@@ -13,13 +13,44 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from matching.face import align, convert, decode, detect
+from matching.face import align, convert, decode, detect, sface
 from matching.face.errors import QualityRejected
 
 EMBEDDING_SIZE = 128
 # Enrolment needs enough detail for a reliable template: below about 80 px across, the 150 px
 # chip is mostly upscaled blur. Searches (probe images) use `faces` and have no such gate.
 DEFAULT_MIN_FACE_PX = 80
+
+
+@dataclass(frozen=True)
+class Embedder:
+    """How one built-in embedder wants its chips and where its ONNX file comes from."""
+
+    code: str
+    name: str
+    chip_size: int
+    template: np.ndarray
+    input_name: str
+    channels_first: bool  # N x 3 x S x S (else N x S x S x 3)
+    normalised: bool  # the graph L2-normalises its output itself
+    licence: str
+
+    def ensure_model(self, path: Path | None = None) -> Path:
+        return convert.ensure_model(path) if self.code == "dlib150" else sface.ensure_model(path)
+
+    def version(self) -> str:
+        if self.code == "dlib150":
+            return (f"face-recognition-models {importlib.metadata.version('face-recognition-models')}, "
+                    f"converter {convert.CONVERTER_VERSION}")
+        return f"{sface.SOURCE_PACKAGE} {importlib.metadata.version(sface.SOURCE_PACKAGE)}, converter {sface.CONVERTER_VERSION}"
+
+
+EMBEDDERS = {
+    "dlib150": Embedder("dlib150", "dlib_face_recognition_resnet_v1", align.CHIP_SIZE, align.TEMPLATE, "chip",
+                        False, True, "CC0-1.0"),
+    "arcface112": Embedder("arcface112", "opencv_zoo_sface_2021dec", sface.CHIP_SIZE, sface.TEMPLATE, "data",
+                           True, False, "Apache-2.0"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +73,7 @@ class Face:
 class Enrolment:
     embedding: np.ndarray  # (128,) float32, L2-normalised
     face: Face
-    chip: np.ndarray  # (150, 150, 3) uint8, what the embedder saw
+    chip: np.ndarray  # (S, S, 3) uint8, what the embedder saw (150 for dlib, 112 for SFace)
 
     @property
     def quality(self) -> dict[str, float]:
@@ -62,8 +93,12 @@ class FacePipeline:
         max_pixels: int = decode.DEFAULT_MAX_PIXELS,
         score_threshold: float = 0.9,
         batch_size: int = 32,
+        embedder: str = "dlib150",
     ) -> None:
-        self.model_path = convert.ensure_model(model_path)
+        if embedder not in EMBEDDERS:
+            raise ValueError(f"no built-in embedder {embedder!r}; there are {', '.join(EMBEDDERS)}")
+        self.embedder = EMBEDDERS[embedder]
+        self.model_path = self.embedder.ensure_model(model_path)
         self.max_pixels = max_pixels
         self.score_threshold = score_threshold
         self.batch_size = batch_size
@@ -89,19 +124,31 @@ class FacePipeline:
             faces.append(Face((x1, y1, x2, y2), float(score), points, min(x2 - x1, y2 - y1)))
         return faces
 
+    def align(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+        """The chip this pipeline's embedder wants, from the face's 5 landmarks."""
+        return align.align(image, landmarks, template=self.embedder.template, size=self.embedder.chip_size)
+
     def embed_chips(self, chips: np.ndarray | list[np.ndarray]) -> np.ndarray:
-        """(n, 150, 150, 3) RGB chips -> (n, 128) float32 L2-normalised embeddings."""
-        chips = np.asarray(chips, dtype=np.float32).reshape(-1, align.CHIP_SIZE, align.CHIP_SIZE, 3)
+        """(n, S, S, 3) RGB chips -> (n, 128) float32 L2-normalised embeddings."""
+        size = self.embedder.chip_size
+        chips = np.asarray(chips, dtype=np.float32).reshape(-1, size, size, 3)
+        if self.embedder.channels_first:
+            chips = np.ascontiguousarray(chips.transpose(0, 3, 1, 2))
         out = [
-            self._embedder.run(None, {"chip": chips[i : i + self.batch_size]})[0]
+            self._embedder.run(None, {self.embedder.input_name: chips[i : i + self.batch_size]})[0]
             for i in range(0, len(chips), self.batch_size)
         ]
-        return np.concatenate(out) if out else np.zeros((0, EMBEDDING_SIZE), np.float32)
+        if not out:
+            return np.zeros((0, EMBEDDING_SIZE), np.float32)
+        embeddings = np.concatenate(out).astype(np.float32)
+        if not self.embedder.normalised:
+            embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+        return embeddings
 
     def faces(self, image: np.ndarray) -> list[tuple[Face, np.ndarray, np.ndarray]]:
         """Every face in the image as (face, chip, embedding), most confident first."""
         found = self.detect(image)
-        chips = [align.align(image, face.landmarks) for face in found]
+        chips = [self.align(image, face.landmarks) for face in found]
         return list(zip(found, chips, self.embed_chips(chips)))
 
     def enrol(self, image: np.ndarray, *, min_face_px: float = DEFAULT_MIN_FACE_PX) -> Enrolment:
@@ -130,16 +177,16 @@ class FacePipeline:
                 "no_landmarks",
                 "The eyes, nose and mouth could not all be located; the face may be cut off or covered.",
             )
-        chip = align.align(image, points)
+        chip = self.align(image, points)
         return Enrolment(self.embed_chips([chip])[0], face, chip)
 
     def model_info(self) -> dict:
         return {
-            "name": "dlib_face_recognition_resnet_v1",
-            "version": f"face-recognition-models {importlib.metadata.version('face-recognition-models')}, "
-            f"converter {convert.CONVERTER_VERSION}",
+            "name": self.embedder.name,
+            "version": self.embedder.version(),
+            "template": self.embedder.code,
             "sha256": self._model_sha256,
-            "licence": "CC0-1.0",
+            "licence": self.embedder.licence,
             "embedding_size": EMBEDDING_SIZE,
             "detector": {
                 "name": "retinaface_mobilenet0.25",

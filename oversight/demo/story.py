@@ -27,7 +27,7 @@ from deployments import services as governance
 from deployments.models import Deployment, DocumentKind
 from matching import adjudication, engine, enrolment, live, rfr
 from matching.face.samples import CROWD_FILES, FILES, SamplesUnavailable, crowd_photos_dir, sample_photos_dir
-from matching.feeds import video_feed_run
+from matching.feeds import video_feed_run, video_feed_start
 from matching.models import Alert, VideoFeed
 from matching.retention import retention_run
 from oversight import services
@@ -246,9 +246,8 @@ def feed_video(frames: list[bytes], path: Path, *, fps: float = 2.0, size=(1280,
 def camera_feed(say, deployment_, device, operator, frames: list[bytes]) -> VideoFeed:
     with tempfile.TemporaryDirectory() as tmp:
         path = feed_video(frames, Path(tmp) / "van-3-camera-1.avi")
-        feed = VideoFeed(deployment=deployment_, device=device, started_by=operator)
-        feed.file.save("van-3-camera-1.avi", ContentFile(path.read_bytes()), save=False)
-        feed.save()
+        feed = video_feed_start(actor=operator, device=device, name="van-3-camera-1.avi", data=path.read_bytes(),
+                                queue=False)
 
     def progress(done, total):
         say(f"    camera feed: frame {done}/{total}")

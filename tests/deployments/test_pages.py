@@ -46,7 +46,8 @@ def test_an_operator_drafts_a_deployment_and_sees_errors_next_to_the_fields(pers
                                                            threshold="0.5"))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "R03-authorised-window" in error_next_to(html, "ends_at")
+    # Plain English next to the field; the rule's identifier is not part of what the officer reads.
+    assert error_next_to(html, "ends_at") == "the end of the window must come after its start"
     assert "There is a problem" in html
     assert not Deployment.objects.exists()
     response = client.post("/deployments/new/", draft_form(threshold="0.5"))
@@ -71,7 +72,8 @@ def test_an_operator_builds_and_reviews_the_watchlist_assesses_and_submits(perso
              "deletion_status": "none"}
     response = client.post(f"{base}/watchlist/", entry | {"image": SimpleUploadedFile("a.jpg", face())})
     assert response.status_code == 400
-    assert "R09-entry-provenance" in error_next_to(response.content.decode(), "justification")
+    assert error_next_to(response.content.decode(), "justification") == (
+        "write why including this person is necessary and proportionate (at least 40 characters)")
     response = client.post(f"{base}/watchlist/", entry | {"justification": JUSTIFICATION,
                                                           "image": SimpleUploadedFile("a.jpg", face())})
     assert response.status_code == 302

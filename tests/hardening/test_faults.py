@@ -21,6 +21,7 @@ from config import embedded_db
 from matching import feeds
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, Device, FacesProcessed, VideoFeed
+from oversight.models import AuditEvent
 from oversight.demo.story import feed_video
 from tests.matching.conftest import make_live, photos  # noqa: F401  (fixture)
 from tests.serving.stack import remove, scratch_folder
@@ -88,28 +89,45 @@ def test_a_feed_resumes_after_the_last_committed_frame_and_counts_none_twice(per
     assert _counted(live) == (6, 4)
 
 
-def test_the_watchdog_fails_a_stalled_feed_that_no_worker_holds(personas, photos, tmp_path):
+def test_the_watchdog_resumes_a_stalled_feed_that_no_worker_holds_and_fails_one_that_keeps_stalling(
+        personas, photos, tmp_path, django_capture_on_commit_callbacks):
     live = make_live(personas, photos)
     stalled = _feed(live, photos, tmp_path, CLEAN)
+    worn_out = _feed(live, photos, tmp_path, CLEAN)
     held = _feed(live, photos, tmp_path, CLEAN)
     recent = _feed(live, photos, tmp_path, CLEAN)
     long_ago = timezone.now() - timedelta(minutes=30)
-    VideoFeed.objects.filter(pk__in=[stalled.pk, held.pk]).update(status="running", frames_done=1, frames_total=3,
-                                                                  progress_at=long_ago)
+    VideoFeed.objects.filter(pk__in=[stalled.pk, worn_out.pk, held.pk]).update(
+        status="running", frames_done=1, frames_total=3, progress_at=long_ago)
+    VideoFeed.objects.filter(pk=worn_out.pk).update(resumes=feeds.MAX_RESUMES)
     VideoFeed.objects.filter(pk=recent.pk).update(status="running", progress_at=timezone.now())
     db = connection.settings_dict
     # A worker that is still playing `held` (slowly): another session holds its lock.
     with psycopg.connect(host=db["HOST"], port=db.get("PORT") or None, user=db["USER"],
                          password=db.get("PASSWORD") or None, dbname=db["NAME"], autocommit=True) as worker:
         worker.execute("SELECT pg_advisory_lock(%s, %s)", [feeds.FEED_LOCK, held.pk])
-        failed = feeds.video_feeds_watch(stale_after=timedelta(minutes=5))
+        with django_capture_on_commit_callbacks() as queued:
+            outcome = feeds.video_feeds_watch(stale_after=timedelta(minutes=5))
 
-    assert failed == [stalled.pk]
+    assert outcome == {"resumed": [stalled.pk], "failed": [worn_out.pk]}
+    assert len(queued) == 1  # the stalled feed's task is sent again once the resume is committed
     stalled.refresh_from_db()
-    assert stalled.status == "failed" and stalled.finished_at is not None
-    assert "no frame was matched for 5 minutes" in stalled.error and "1 of 3 frames" in stalled.error
+    assert (stalled.status, stalled.resumes, stalled.frames_done) == ("running", 1, 1)
+    assert stalled.progress_at > long_ago
+    event = AuditEvent.objects.get(action="video_feed.resume", object_id=str(stalled.pk))
+    assert event.old == {"frames_done": 1} and "no worker is playing the feed" in event.new["reason"]
+
+    worn_out.refresh_from_db()
+    assert worn_out.status == "failed" and worn_out.finished_at is not None
+    assert "no frame was matched for 5 minutes" in worn_out.error and "1 of 3 frames" in worn_out.error
+    assert f"{feeds.MAX_RESUMES} times after being resumed" in worn_out.error
     assert VideoFeed.objects.get(pk=held.pk).status == "running"
     assert VideoFeed.objects.get(pk=recent.pk).status == "running"
+
+    # The resumed feed is played by the task the watchdog sent: it completes from its last counted frame.
+    VideoFeed.objects.filter(pk=stalled.pk).update(frames_done=0)  # nothing was counted before it stalled here
+    feed = feeds.video_feed_run(VideoFeed.objects.get(pk=stalled.pk))
+    assert (feed.status, feed.frames_done, feed.faces, feed.alerts) == ("done", 3, 3, 2)
 
 
 # --- a real worker killed mid-feed ------------------------------------------------------------------

@@ -64,7 +64,7 @@ def test_corroborated_and_rejected_at_once_on_one_candidate_only_one_succeeds(ph
     won = [o for o in outcomes if isinstance(o, RfrCandidate)]
     lost = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(won) == 1 and len(lost) == 1, outcomes
-    assert lost[0].error_dict["status"][0].code == "already_reviewed"
+    assert lost[0].error_dict["status"][0].code == "R19-rfr-record"
     assert RfrCandidate.objects.get(pk=candidate.pk).status == won[0].status
     [event] = AuditEvent.objects.filter(action=RFR_CANDIDATE_MARK)
     assert event.old == {"status": "unreviewed"} and event.new["status"] == won[0].status

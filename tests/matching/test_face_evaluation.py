@@ -80,7 +80,26 @@ def test_the_evaluate_matcher_command_prints_one_json_object_with_the_agreed_key
     for key in ("tmr_at_fmr_1e-2", "tmr_at_fmr_1e-3", "eer", "threshold_at_fmr_1e-3", "genuine_pairs",
                 "impostor_pairs", "model_sha256"):
         assert key in report
-    assert report["genuine_pairs"] == evaluate_folder(subset, FacePipeline())["genuine_pairs"]
+    dlib = evaluate_folder(subset, FacePipeline())
+    assert report["genuine_pairs"] == dlib["genuine_pairs"] and report["model_sha256"] == dlib["model_sha256"]
+    # Both built-in algorithms, side by side, each with its false alerts to expect by watchlist size.
+    algorithms = {row["template"]: row for row in report["algorithms"]}
+    assert set(algorithms) == {"dlib150", "arcface112"}
+    assert algorithms["dlib150"]["tmr_at_fmr_1e-3"] == report["tmr_at_fmr_1e-3"]
+    assert algorithms["arcface112"]["licence"] == "Apache-2.0" and algorithms["dlib150"]["licence"] == "CC0-1.0"
+    assert algorithms["arcface112"]["model_sha256"] != algorithms["dlib150"]["model_sha256"]
+    for row in algorithms.values():
+        assert 0.8 <= row["tmr_at_fmr_1e-4"] <= row["tmr_at_fmr_1e-3"] <= row["tmr_at_fmr_1e-2"] <= 1
+        assert row["lowest_measurable_fmr"] == 1 / report["impostor_pairs"]
+        for point in row["operating_points"]:
+            sizes = [r["watchlist_size"] for r in point["fpir_by_watchlist_size"]]
+            assert sizes == [100, 1000, 10000]
+            rates = [r["fpir"] for r in point["fpir_by_watchlist_size"]]
+            assert rates == sorted(rates)  # more entries, more chances of a false alert
+            assert all(r["fpir_low_95"] <= r["fpir"] <= r["fpir_high_95"] for r in point["fpir_by_watchlist_size"])
+            # A subset of a few hundred pairs cannot measure a rate of 1 in 10,000.
+            assert point["fpir_by_watchlist_size"][0]["extrapolated"] == (point["target_fmr"] == "1e-4"
+                                                                          or point["false_matches"] == 0)
 
 
 def test_the_evaluate_matcher_command_refuses_a_folder_without_labels(tmp_path):
@@ -90,3 +109,56 @@ def test_the_evaluate_matcher_command_refuses_a_folder_without_labels(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "evaluate_matcher", str(tmp_path)], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "has no labels.csv" in result.stderr
+
+
+def test_the_interval_of_a_rate_is_honest_at_zero_and_the_identification_rate_grows_with_the_watchlist():
+    from matching.face.evaluate import expectations, fpir, wilson_interval
+
+    low, high = wilson_interval(0, 50_000)
+    assert low == 0 and 3 / 50_000 < high < 4 / 50_000  # "nothing seen" still allows about 4 in 50,000
+    low, high = wilson_interval(50, 50_000)
+    assert low < 1e-3 < high and high - low < 1e-3
+    assert fpir(1e-4, 10_000) == pytest.approx(1 - (1 - 1e-4) ** 10_000)  # about 63%
+    assert fpir(1e-6, 100) == pytest.approx(1e-4, rel=1e-3)
+
+    impostor = np.linspace(0, 0.5, 20_000)  # 20,000 pairs: 1e-4 allows two false matches
+    genuine = np.linspace(0.4, 1.0, 100)
+    result = expectations(genuine, impostor)
+    assert result["lowest_measurable_fmr"] == 1 / 20_000
+    strict = result["operating_points"][2]
+    assert strict["target_fmr"] == "1e-4" and strict["false_matches"] == 2 and strict["measured"]
+    assert not strict["fpir_by_watchlist_size"][0]["extrapolated"]
+
+
+def test_sface_is_converted_once_deterministically_and_matches_the_shipped_model(tmp_path):
+    import hashlib
+
+    import onnxruntime as ort
+
+    from matching.face import sface
+
+    first, second = sface.convert(tmp_path / "a.onnx"), sface.convert(tmp_path / "b.onnx")
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+    chips = np.random.default_rng(7).uniform(0, 255, (3, 3, 112, 112)).astype(np.float32)
+    converted = ort.InferenceSession(str(first), providers=["CPUExecutionProvider"])
+    batch = converted.run(None, {"data": chips})[0]  # the converted model takes a batch
+    shipped = ort.InferenceSession(str(sface.source_path()), providers=["CPUExecutionProvider"])
+    unused = {i.name: np.zeros([d if isinstance(d, int) else 1 for d in i.shape], np.float32)
+              for i in shipped.get_inputs() if i.name != "data"}
+    for i in range(3):
+        one = shipped.run(None, {"data": chips[i:i + 1], **unused})[0][0]
+        cosine = float(one @ batch[i] / np.linalg.norm(one) / np.linalg.norm(batch[i]))
+        assert cosine > 0.99999
+
+
+def test_an_sface_pipeline_tells_the_same_person_from_another():
+    from matching.face.samples import OTHER_PERSON, SAME_PERSON, sample_photos_dir
+
+    folder = sample_photos_dir()
+    pipeline = FacePipeline(embedder="arcface112")
+    embed = [pipeline.enrol(pipeline.decode((folder / name).read_bytes())).embedding
+             for name in (SAME_PERSON[0], SAME_PERSON[1], OTHER_PERSON)]
+    assert pipeline.model_info()["template"] == "arcface112" and embed[0].shape == (128,)
+    assert abs(float(np.linalg.norm(embed[0])) - 1) < 1e-5
+    same, other = float(embed[0] @ embed[1]), float(embed[0] @ embed[2])
+    assert same > 0.5 > other  # SFace's 1e-3 threshold on the labelled set is about 0.37

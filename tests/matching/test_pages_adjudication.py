@@ -82,7 +82,9 @@ def test_an_engagement_posted_before_a_decision_is_refused(live, photos, persona
     response = page_client(personas.operator_a).post(
         f"/alerts/{alert.pk}/engagement/", {f"alert-{alert.pk}-outcome": "arrested",
                                             f"alert-{alert.pk}-duration_minutes": "5"})
-    assert response.status_code == 400 and "R15-human-adjudication" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 400 and "this alert has no decision yet" in html
+    assert "R15-human-adjudication:" not in html
     assert not Engagement.objects.exists()
 
 

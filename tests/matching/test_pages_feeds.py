@@ -95,3 +95,29 @@ def test_another_forces_feed_is_a_404(live, personas, feed_video, django_capture
     other = page_client(personas.operator_b)
     assert other.get(f"/feeds/{feed.pk}/").status_code == 404
     assert other.get(f"/feeds/{feed.pk}/status/").status_code == 404
+
+
+def test_the_command_line_player_goes_through_the_service_as_a_named_user(live, personas, feed_video, tmp_path):
+    """`manage.py feed_video` checks that the named user may play into the deployment and audits the start,
+    like the page; a user of another force is refused and nothing is recorded."""
+    from django.core.management import CommandError, call_command
+
+    from oversight.models import AuditEvent
+
+    device = Device.objects.get(deployment=live.deployment)
+    video = tmp_path / "van.mp4"
+    video.write_bytes(feed_video)
+    before = (VideoFeed.objects.count(), AuditEvent.objects.filter(action="video_feed.start").count())
+
+    with pytest.raises(CommandError, match="may not play a feed"):
+        call_command("feed_video", str(device.pk), str(video), "--as", personas.operator_b.username)
+    with pytest.raises(CommandError, match="no active user"):
+        call_command("feed_video", str(device.pk), str(video), "--as", "nobody-of-that-name")
+    assert (VideoFeed.objects.count(), AuditEvent.objects.filter(action="video_feed.start").count()) == before
+
+    call_command("feed_video", str(device.pk), str(video), "--as", live.operator.username)
+    feed = VideoFeed.objects.get()
+    assert (feed.status, feed.frames_done, feed.faces, feed.alerts) == ("done", 3, 3, 2)
+    assert feed.started_by == live.operator
+    event = AuditEvent.objects.get(action="video_feed.start", object_id=str(feed.pk))
+    assert event.actor == live.operator and event.new["queued"] is False

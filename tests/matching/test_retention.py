@@ -53,8 +53,10 @@ def test_alert_images_go_after_the_policy_period_unless_held(live, photos, perso
     free, held = Alert.objects.get(pk=free_id), Alert.objects.get(pk=held_id)
     assert free.embedding is None and not free.crop and free.media_deleted_at == later
     assert held.embedding is not None and held.crop and held.media_deleted_at is None
-    assert AuditEvent.objects.filter(action="retention.delete", object_id=str(free_id)).exists()
-    assert not AuditEvent.objects.filter(action="retention.delete", object_id=str(held_id)).exists()
+    # An alert's deletion event names the alert (the deployment's watchlist deletion names the deployment).
+    deleted = AuditEvent.objects.filter(action="retention.delete", object_type="matching.alert")
+    assert deleted.filter(object_id=str(free_id)).exists()
+    assert not deleted.filter(object_id=str(held_id)).exists()
 
 
 def test_the_report_shows_deletions_due_and_done(live, personas):

@@ -53,7 +53,8 @@ def stack():
                   folder / "worker-reports.log"),
         ]
         wait_for_http(f"http://127.0.0.1:{port}/transparency/", timeout=90)
-        yield {"url": f"http://127.0.0.1:{port}", "folder": folder, "processes": processes, **seeded}
+        yield {"url": f"http://127.0.0.1:{port}", "folder": folder, "processes": processes, "postgres": postgres,
+               **seeded}
     finally:
         for process in processes:
             stop(process)
@@ -88,4 +89,73 @@ def test_a_device_posts_frames_over_http_and_a_report_is_built_by_the_reports_wo
         run = json.loads(answer)
     assert run["status"] == "done", run
     assert run["summary"]["alerts"] == 1 and run["summary"]["verified"] is True and run["pages"] > 0
+    assert all(process.poll() is None for process in stack["processes"])
+
+
+def test_a_device_posting_through_a_two_second_database_outage_gets_only_503s_and_every_frame_counts_once(stack):
+    """The database server is stopped for 2 s while a camera posts frames with its own frame ids. Every answer is
+    a 200 or a 503 with Retry-After (JSON), never another error; the camera sends a refused frame again with the
+    same id; once the server is back, every frame is counted exactly once and raises exactly its alerts."""
+    import threading
+
+    import psycopg
+
+    photos = sample_photos_dir()
+    match, stranger = (photos / SAME_PERSON[1]).read_bytes(), (photos / OTHER_PERSON).read_bytes()
+    postgres: ScratchPostgres = stack["postgres"]
+    url = f"{stack['url']}/api/live/{stack['deployment']}/frames/"
+    prefix = f"outage-{time.time_ns()}-"
+
+    def counts():
+        with psycopg.connect(postgres.url) as connection:
+            row = connection.execute(
+                """SELECT (SELECT coalesce(sum(faces), 0) FROM matching_facesprocessed WHERE deployment_id = %s),
+                          (SELECT count(*) FROM matching_alert WHERE deployment_id = %s),
+                          (SELECT count(*) FROM matching_framereceipt WHERE frame_id LIKE %s)""",
+                [stack["deployment"], stack["deployment"], prefix + "%"]).fetchone()
+        return tuple(int(value) for value in row)
+
+    before = counts()
+    outage = {"stopped": threading.Event(), "back": threading.Event()}
+
+    def stop_for_two_seconds():
+        outage["stopped"].wait(timeout=60)
+        postgres.stop()
+        time.sleep(2)
+        postgres.start()
+        outage["back"].set()
+
+    controller = threading.Thread(target=stop_for_two_seconds)
+    controller.start()
+    statuses, refused, frames, sent = [], 0, 24, 0
+    try:
+        for i in range(frames):
+            if i == 3:
+                outage["stopped"].set()  # the server goes down while frames keep coming
+            body, content_type = multipart("frame", [(f"{i}.jpg", match if i % 3 == 0 else stranger)])
+            body = body.replace(b"------frgov-test-boundary--\r\n",
+                                b"------frgov-test-boundary\r\nContent-Disposition: form-data; name=\"frame_id\"\r\n\r\n"
+                                + f"{prefix}{i}".encode() + b"\r\n------frgov-test-boundary--\r\n")
+            deadline = time.monotonic() + 60
+            while True:
+                status, headers, answer = request("POST", url, token=stack["device_token"], scheme="Device",
+                                                  data=body, content_type=content_type)
+                sent += 1
+                statuses.append(status)
+                if status == 200:
+                    break
+                assert status == 503, (status, answer[:300])
+                assert int(headers["Retry-After"]) > 0 and json.loads(answer)["detail"]
+                refused += 1
+                assert time.monotonic() < deadline, "the site did not recover within 60 s of the outage"
+                time.sleep(0.25)  # a test camera does not wait the full Retry-After
+    finally:
+        outage["stopped"].set()
+        controller.join(timeout=90)
+    assert outage["back"].is_set()
+    assert set(statuses) <= {200, 503} and refused > 0, "the camera never met the outage"
+    faces, alerts, receipts = counts()
+    expected_alerts = len([i for i in range(frames) if i % 3 == 0])
+    assert (faces - before[0], alerts - before[1], receipts - before[2]) == (frames, expected_alerts, frames), (
+        f"{refused} refusals of {sent} requests")
     assert all(process.poll() is None for process in stack["processes"])

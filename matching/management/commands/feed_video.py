@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.files.base import ContentFile
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from matching.feeds import video_feed_run
-from matching.models import Device, VideoFeed
+from matching.feeds import video_feed_run, video_feed_start
+from matching.models import Device
 
 
 class Command(BaseCommand):
@@ -18,16 +19,25 @@ class Command(BaseCommand):
         parser.add_argument("device", type=int)
         parser.add_argument("file", type=Path)
         parser.add_argument("--fps", type=float, default=2.0, help="Frames sampled per second of video")
+        parser.add_argument("--as", dest="username", required=True,
+                            help="the user who plays the feed (an operator of the deployment's force): the audit "
+                                 "log records them")
 
-    def handle(self, *args, device: int, file: Path, fps: float, **options):
+    def handle(self, *args, device: int, file: Path, fps: float, username: str, **options):
         found = Device.objects.select_related("deployment", "created_by").filter(pk=device, revoked_at=None).first()
         if found is None:
             raise CommandError(f"no active device {device}")
         if not file.is_file():
             raise CommandError(f"{file} is not a file")
-        feed = VideoFeed(deployment=found.deployment, device=found, started_by=found.created_by)
-        feed.file.save(file.name, ContentFile(file.read_bytes()), save=False)
-        feed.save()
+        actor = get_user_model().objects.filter(username=username, is_active=True).first()
+        if actor is None:
+            raise CommandError(f"no active user {username!r}")
+        try:
+            feed = video_feed_start(actor=actor, device=found, name=file.name, data=file.read_bytes(), queue=False)
+        except PermissionDenied as exc:
+            raise CommandError(f"{username} may not play a feed into this deployment: {exc}") from None
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
         bar = tqdm(total=0, unit="frame", desc=f"deployment {found.deployment_id}")
 
         def progress(done: int, total: int) -> None:

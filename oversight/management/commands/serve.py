@@ -150,9 +150,9 @@ class Command(BaseCommand):
         live_env = env | {"APP_WEB_POOL": "live", "APP_WEB_BIND": live_address,
                           "APP_WEB_WORKERS": str(env_int("APP_LIVE_WORKERS", max(1, cores // 2))),
                           "APP_WEB_THREADS": str(env_int("APP_LIVE_THREADS", 4))}
-        # Reports and maintenance yield the cores to the site; APP_WEB_NICE lowers the public pool too, which
-        # on a loaded machine also slows its restart after a crash.
-        children = [Child("web", gunicorn, web_env, nice=env_int("APP_WEB_NICE", 0)),
+        # Reports and maintenance yield the cores to the site; the public pool yields them to the live pool
+        # (config/gunicorn.py lowers its priority, APP_WEB_NICE).
+        children = [Child("web", gunicorn, web_env),
                     Child("live", gunicorn, live_env)]
         if settings.CELERY_TASK_ALWAYS_EAGER:
             return children

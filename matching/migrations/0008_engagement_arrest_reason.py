@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0006_frame_receipt'),
+        ('matching', '0007_video_feed_resumes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
