@@ -9,6 +9,7 @@ reference column).
 """
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -139,7 +140,7 @@ def crawl(client: Client, start: str, keys, legal_codes) -> tuple[dict[str, list
 
 @pytest.fixture
 def demo_world(db):
-    call_command("demo", stdout=open("/dev/null", "w"))
+    call_command("demo", stdout=io.StringIO())
 
 
 def test_no_page_a_persona_reads_shows_codes_keys_or_python(demo_world):
