@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 
 demo: setup
 	$(PYTHON) manage.py demo
-	$(MAKE) --no-print-directory serve
+	APP_DEMO_DATA=$${APP_DEMO_DATA:-1} $(MAKE) --no-print-directory serve
 
 # The production process set, supervised: the site in gunicorn, the camera and operator pool, Celery
 # workers on their queues and beat (on the SQL transport of the embedded database, or on Redis when

@@ -25,6 +25,8 @@ PRODUCTION = APP_ENV == "production"
 DEBUG = env_bool("APP_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("APP_DEBUG must be off when APP_ENV=production")
+# The demonstration's made-up forces, people and records: every page says so in a banner.
+DEMO_DATA = env_bool("APP_DEMO_DATA", default=False)
 
 
 def _local_secret(name: str, make) -> str:
@@ -129,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.navigation",
+                "oversight.context_processors.demonstration",
             ],
         },
     },

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("oversight.urls")),
 ]
 
+handler404 = "oversight.error_responses.page_not_found"
 handler400 = "oversight.error_responses.bad_request"
 handler500 = "oversight.error_responses.server_error"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from deployments.rules import RuleError, check
 from matching import rules
 from matching.audit_actions import ALERT_ADJUDICATE, ENGAGEMENT_RECORD, LEGAL_HOLD_PLACE, LEGAL_HOLD_RELEASE
-from matching.models import Adjudication, Alert, AlertStatus, Engagement, LegalHold
+from matching.models import Adjudication, Alert, AlertStatus, ArrestReason, Engagement, LegalHold, Outcome
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
 
@@ -37,18 +37,39 @@ def alert_adjudicate(*, actor, alert: Alert, decision: str, note: str = "") -> A
     return adjudication
 
 
-def engagement_record(*, actor, alert: Alert, outcome: str, duration_minutes: int) -> Engagement:
+# The reason for an arrest when the officer gives none: the reason the person was on the watchlist, for the
+# published categories that are themselves a reason to arrest.
+ARREST_REASON_OF_CATEGORY = {"wanted-by-court": ArrestReason.WANTED_BY_COURT,
+                             "suspected-offence": ArrestReason.SUSPECTED_OFFENCE,
+                             "conditions-breach": ArrestReason.BREACH_OF_CONDITIONS}
+
+
+def _arrest_reason(alert: Alert, outcome: str, arrest_reason: str) -> str:
+    """The reason given, or for an arrest without one, the category the person was listed under (the rulebook
+    judges the result)."""
+    arrest_reason = (arrest_reason or "").strip()
+    if outcome == Outcome.ARRESTED and not arrest_reason:
+        return ARREST_REASON_OF_CATEGORY.get(alert.entry.category.code, "")
+    return arrest_reason
+
+
+def engagement_record(*, actor, alert: Alert, outcome: str, duration_minutes: int,
+                      arrest_reason: str = "") -> Engagement:
+    """What happened after a decision; an arrest says why (by default, the category the person was listed under)."""
     require(actor, CHANGE, alert.deployment.force, "record an engagement for this alert")
     with transaction.atomic():
         alert = Alert.objects.select_for_update(of=("self",)).select_related("deployment__force").get(pk=alert.pk)
+        arrest_reason = _arrest_reason(alert, outcome, arrest_reason)
         _refuse_unless_met(rules.ADJUDICATION, alert=alert, action="engage", outcome=outcome,
-                           duration_minutes=duration_minutes)
-        engagement = Engagement.objects.create(alert=alert, outcome=outcome, duration_minutes=duration_minutes,
-                                               recorded_by=actor, recorded_at=timezone.now())
+                           duration_minutes=duration_minutes, arrest_reason=arrest_reason)
+        engagement = Engagement.objects.create(alert=alert, outcome=outcome, arrest_reason=arrest_reason,
+                                               duration_minutes=duration_minutes, recorded_by=actor,
+                                               recorded_at=timezone.now())
         alert.status = AlertStatus.ENGAGED
         alert.save(update_fields=["status"])
         audit_record(actor=actor, action=ENGAGEMENT_RECORD, obj=alert, force=alert.deployment.force,
-                     new={"outcome": outcome, "duration_minutes": duration_minutes})
+                     new={"outcome": outcome, "duration_minutes": duration_minutes}
+                     | ({"arrest_reason": arrest_reason} if arrest_reason else {}))
     return engagement
 
 

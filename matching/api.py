@@ -69,6 +69,9 @@ class AdjudicateInput(serializers.Serializer):
 class EngagementInput(serializers.Serializer):
     outcome = serializers.CharField()
     duration_minutes = serializers.IntegerField(min_value=0, max_value=1440)
+    arrest_reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                          help_text="For an arrest: wanted_by_court, suspected_offence or "
+                                                    "breach_of_conditions. By default, the watchlist category's.")
 
 
 class HoldInput(serializers.Serializer):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from matching.models import Decision, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource
+from matching.models import ArrestReason, Decision, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource
 
 NOTE = {"rows": 2}
 
@@ -34,6 +34,9 @@ class DecisionForm(forms.Form):
 class EngagementForm(forms.Form):
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect, label="Outcome",
                                 error_messages={"required": "choose what happened"})
+    arrest_reason = forms.ChoiceField(
+        choices=[("", "The reason they were on the watchlist"), *ArrestReason.choices], required=False,
+        label="If arrested, why", help_text="Published as forces publish arrests: by reason.")
     duration_minutes = forms.IntegerField(min_value=0, max_value=24 * 60, label="Duration in minutes",
                                           widget=forms.NumberInput(attrs={"class": "input-short"}),
                                           error_messages={"required": "give the duration in whole minutes"})

@@ -148,13 +148,27 @@ class Outcome(models.TextChoices):
     SAFEGUARDED = "safeguarded", "Safeguarded"
 
 
+class ArrestReason(models.TextChoices):
+    """Why a person was arrested, as forces publish their arrests (the Met's annual LFR report)."""
+
+    WANTED_BY_COURT = "wanted_by_court", "Wanted by a court"
+    SUSPECTED_OFFENCE = "suspected_offence", "Suspected of an offence"
+    BREACH_OF_CONDITIONS = "breach_of_conditions", "Breach of bail, court-order or licence conditions"
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
 class Engagement(models.Model):
     alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="engagement")
     outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    # Blank for every outcome but an arrest; blank on an arrest recorded before reasons were asked for.
+    arrest_reason = models.CharField(max_length=24, choices=ArrestReason.choices, blank=True, default="")
     duration_minutes = models.PositiveIntegerField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            name="arrest_reason_only_for_an_arrest", condition=Q(outcome="arrested") | Q(arrest_reason=""))]
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())

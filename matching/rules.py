@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from deployments.models import Deployment, Kind, Status
 from deployments.rules import MATCHING, Context, Result, check, rule, stage_add
 from matching.models import (
-    PRIVATE_PLACES, Alert, AlertStatus, CandidateStatus, Decision, Deletion, DeletionKind, FaceModel, FacesProcessed,
+    PRIVATE_PLACES, Alert, AlertStatus, ArrestReason, CandidateStatus, Decision, Deletion, DeletionKind, FaceModel, FacesProcessed,
     LegalHold, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource, RfrSearch, WatchlistTemplate,
 )
 from oversight.models import AuditEvent, PolicySetting, Role
@@ -115,6 +115,12 @@ def human_adjudication(ctx: Context):
             or not 0 <= minutes <= MAX_ENGAGEMENT_MINUTES):
         problems.append(("duration_minutes", f"give the length of the engagement as a whole number of minutes "
                                              f"from 0 to {MAX_ENGAGEMENT_MINUTES}"))
+    # Arrests are published by reason, as forces publish them: an arrest says why, and only an arrest does.
+    reason = facts.get("arrest_reason") or ""
+    if outcome == Outcome.ARRESTED and reason not in ArrestReason.values:
+        problems.append(("arrest_reason", f"say why the person was arrested: choose one of {_choices(ArrestReason)}"))
+    elif outcome != Outcome.ARRESTED and reason:
+        problems.append(("arrest_reason", "give a reason for an arrest only when the person was arrested"))
     if alert is not None and alert.status == AlertStatus.NEW:
         problems.append(("outcome", "this alert has no decision yet: an officer decides whether it is the person "
                                     "before any engagement is recorded"))

@@ -29,7 +29,7 @@ TEXT_COLOUR = "#0b0c0c"
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
 
 # Space for the value axis on the left and the category labels underneath.
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 12, 28, 36
+_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 12, 28, 44  # the bottom holds two lines of labels
 
 
 def format_number(value: float) -> str:
@@ -115,10 +115,35 @@ def _axis(top: float, plot_w: float, plot_h: float, unit: str) -> list[str]:
     return parts
 
 
-def _category_label(label: str, x: float, y: float) -> str:
-    short = label if len(label) <= 12 else label[:11] + "…"
+_CHAR_PX = 6.2  # average width of a character at font-size 11 in the chart's sans-serif fonts
+
+
+def _label_lines(label: str, room: float) -> list[str]:
+    """A category label in at most two lines that fit `room` pixels, broken between words ("North" / "Wessex");
+    a word longer than a line is shortened only when nothing else fits."""
+    per_line = max(4, int(room // _CHAR_PX))
+    if len(label) <= per_line:
+        return [label]
+    lines, current = [], ""
+    for word in label.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= per_line or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return [line if len(line) <= per_line else line[:per_line - 1] + "…" for line in lines]
+
+
+def _category_label(label: str, x: float, y: float, room: float = 80.0) -> str:
+    lines = _label_lines(label, room)
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 12}">{escape(line)}</tspan>'
+                    for i, line in enumerate(lines))
     return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="{TEXT_COLOUR}">{escape(short)}</text>')
+            f'fill="{TEXT_COLOUR}">{spans}</text>')
 
 
 def _table(chart_id: str, title: str, unit: str, rows: list[tuple[str, float]], label_header: str) -> str:
@@ -171,7 +196,7 @@ def bar_chart(series: list[tuple[str, float]], *, title: str, unit: str = "", wi
             drawing.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="11" '
                            f'fill="{TEXT_COLOUR}">{escape(format_number(value))}</text>')
         if index % every == 0:
-            drawing.append(_category_label(label, x + bar_w / 2, _TOP + plot_h + 16))
+            drawing.append(_category_label(label, x + bar_w / 2, _TOP + plot_h + 16, room=slot * every - 4))
     return _figure("bar", title, unit, rows, width, height, drawing, table, label_header)
 
 
@@ -198,5 +223,5 @@ def line_chart(points: list[tuple[str, float]], *, title: str, unit: str = "", w
         drawing.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE_COLOUR}">'
                        f'<title>{escape(label)}: {escape(_with_unit(value, unit))}</title></circle>')
         if index % every == 0:
-            drawing.append(_category_label(label, x, _TOP + plot_h + 16))
+            drawing.append(_category_label(label, x, _TOP + plot_h + 16, room=slot * every - 4))
     return _figure("line", title, unit, rows, width, height, drawing, table, label_header)

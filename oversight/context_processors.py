@@ -1,6 +1,7 @@
 """Navigation by role: each persona sees the links to what they need."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from oversight.models import Role
@@ -34,3 +35,8 @@ def navigation(request) -> dict:
             ("Transparency", reverse("transparency-manage")),
         ]
     return {"nav_links": links}
+
+
+def demonstration(request) -> dict:
+    """`demo_data`: the site runs on the demonstration's made-up records (APP_DEMO_DATA), and every page says so."""
+    return {"demo_data": settings.DEMO_DATA}

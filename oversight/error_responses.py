@@ -3,6 +3,8 @@
 - The database is unreachable (stopped, restarting, the network between us down): 503 with `Retry-After`, so
   that a camera or a script knows to wait and send again, and a person sees a page that says so in plain words.
 - The request body is larger than the site accepts: 413 naming the limit.
+- A page that does not exist: the product's own 404, also when debug is on (as in the demo), so that the public is
+  never shown Django's debug page listing every URL pattern.
 
 The API answers in JSON and the pages in HTML. Nothing here touches the database: it may be the thing that is down.
 """
@@ -13,7 +15,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
@@ -71,10 +73,24 @@ class ErrorResponseMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        # With debug on, an address that matches no URL pattern gets Django's technical page, which lists every
+        # pattern: answer with the product's own page instead (with debug off Django calls handler404 itself).
+        if settings.DEBUG and response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+            return page_not_found(request, None)
+        return response
 
     def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
         return response_for(request, exception)
+
+
+def page_not_found(request, exception):
+    """handler404, and the same answer with debug on: the API in JSON, pages in the product's own words."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return HttpResponseNotFound(render_to_string("404.html", request=request))
 
 
 def server_error(request):

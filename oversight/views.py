@@ -34,6 +34,13 @@ LANDING = {
 }
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links to: send them to the icon the pages name."""
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 def home(request):
     user = request.user
     if not user.is_authenticated:

@@ -1,7 +1,7 @@
 """The demonstration story, told through the same services people use (so it is all audited).
 
 South Mercia Police authorises a live facial recognition deployment at a city-centre station, builds a
-watchlist from real photos, and a van's camera (a video assembled from real photos of a crowd) raises
+watchlist of made-up people and records on sample photos, and a van's camera (a video assembled from real photos of a crowd) raises
 alerts that an officer decides on. An urgent authorisation is never reviewed and lapses; an RFR search and
 an OIFR check run against the custody gallery; the retention policy deletes what is due; the oversight body
 reads the regulator report and the public reads the published transparency report.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,11 +39,83 @@ from oversight.transparency import services as transparency
 from oversight.transparency.models import TransparencyReport
 from oversight.models import Force, User
 
-LIVE_TITLE = "Foregate Street station: Saturday market"
-EARLIER_TITLE = "Cathedral Square: Friday evening"
-URGENT_TITLE = "Riverside retail park: urgent search for a missing person"
+# Titles name no weekday or time of day: the story runs on whatever day it is played.
+LIVE_TITLE = "Foregate Street station: people wanted for violence"
+EARLIER_TITLE = "Cathedral Square: the man wanted for wounding"
+URGENT_TITLE = "Riverside retail park: urgent search for a missing woman"
 PENDING_TITLE = "Westgate shopping centre: Christmas market opening"
 SM_PENDING_TITLE = "High Street, Worcester: Christmas lights switch-on"
+
+# Each deployment's own case, consistent with its place, its watchlist and its notice. Every person and record in
+# it is made up for the demonstration.
+CASES = {
+    LIVE_TITLE: dict(
+        policing_objective="Locate a man wanted on a Crown Court warrant for wounding with intent.",
+        intelligence_case="He has been seen on the station concourse three times in three weeks, arriving on the "
+                          "morning trains; patrols with his photograph have not found him.",
+        watchlist_criteria="Only people wanted on a court warrant for an offence of serious violence.",
+        location_justification="CCTV and ticket records place him on this concourse in the morning.",
+        public_notice_plan="Force website and social media two days before; signs at every station entrance.",
+        legitimate_aim="HRA-A8-2-CRIME",
+        strict_necessity="Patrols with his photograph have not found him in five weeks.",
+        alternatives_considered="Patrols, CCTV review and a public appeal were tried; none located him.",
+        community_impact="Consulted the station operator and the rail users' group; the equality assessment found "
+                         "no disproportionate effect on any group using the station.",
+        collateral_intrusion="Faces that do not match are discarded at once; notices at every entrance.",
+        conclusion="Necessary and proportionate for the objective, for one morning only."),
+    EARLIER_TITLE: dict(
+        policing_objective="Locate the man wanted on a Crown Court warrant for wounding, after sightings in the square.",
+        intelligence_case="He has been seen twice in the square in the last week, near the cash machines.",
+        watchlist_criteria="Only the one person wanted on the wounding warrant.",
+        location_justification="Two sightings by officers and CCTV at the square's cash machines this week.",
+        public_notice_plan="Force website the day before; signs at the four entrances to the square.",
+        legitimate_aim="HRA-A8-2-CRIME",
+        strict_necessity="He has no fixed address and has not answered the warrant; patrols missed him twice.",
+        alternatives_considered="Address checks and patrols were tried first.",
+        community_impact="Discussed with the city centre business group; no disproportionate effect found.",
+        collateral_intrusion="A two-hour window and a watchlist of one limit the intrusion.",
+        conclusion="Necessary and proportionate for a short deployment with one person on the watchlist."),
+    URGENT_TITLE: dict(
+        policing_objective="Find a missing woman at high risk of harm to herself, last seen at the retail park.",
+        intelligence_case="Her phone was used at the retail park an hour ago and a member of staff saw her there; "
+                          "she has been missing for four days and her family fear for her life.",
+        watchlist_criteria="Only the missing woman.",
+        location_justification="Her phone and a staff sighting place her at the retail park within the last hour.",
+        public_notice_plan="No advance notice is possible in an emergency: signs at the entrances as the van "
+                           "arrives, and a post on the force website within the hour.",
+        legitimate_aim="HRA-A8-2-SAFETY",
+        strict_necessity="Search teams and CCTV review have not found her; every hour raises the risk to her life.",
+        alternatives_considered="Search teams, CCTV review and a public appeal are running at the same time.",
+        community_impact="A short search in a public car park; no group is affected more than another.",
+        collateral_intrusion="Four hours at most and a watchlist of one; faces that do not match are discarded.",
+        conclusion="Necessary and proportionate to protect her life; urgent because no Superintendent is on duty."),
+    PENDING_TITLE: dict(
+        policing_objective="Locate a man wanted on a warrant for robbery of shop staff.",
+        intelligence_case="Shop staff have reported him in the centre on three busy days this month.",
+        watchlist_criteria="Only people wanted on a court warrant for robbery.",
+        location_justification="Staff reports and the centre's CCTV place him there on its busiest days.",
+        public_notice_plan="Force website and the centre's own channels two days before; signs at the doors.",
+        legitimate_aim="HRA-A8-2-CRIME",
+        strict_necessity="He has avoided patrols three times; the market opening will bring him back.",
+        alternatives_considered="Patrols and the centre's security team were briefed first.",
+        community_impact="Consulted the centre's management and traders; no disproportionate effect found.",
+        collateral_intrusion="Faces that do not match are discarded at once; signs at every door.",
+        conclusion="Necessary and proportionate for one day."),
+    SM_PENDING_TITLE: dict(
+        policing_objective="Locate the man wanted on a Crown Court warrant for wounding if he comes to the Christmas "
+                           "lights switch-on.",
+        intelligence_case="Messages seen by officers say he intends to attend; he was seen in the High Street last "
+                          "week.",
+        watchlist_criteria="Only people wanted on a court warrant for an offence of violence.",
+        location_justification="The event draws the crowd he has been seen in; the High Street is his route.",
+        public_notice_plan="Force website and local radio three days before; signs along the High Street.",
+        legitimate_aim="HRA-A8-2-CRIME",
+        strict_necessity="A crowd of this size hides him from patrols.",
+        alternatives_considered="Extra patrols are planned as well; they cannot cover the crowd.",
+        community_impact="Consulted the city council's events team and the independent advisory group.",
+        collateral_intrusion="Five hours, faces that do not match discarded at once, signs on every approach.",
+        conclusion="Necessary and proportionate for the evening of the event."),
+}
 THRESHOLD = 0.95
 SIMULATED = "SIMULATED DECISION (demonstration): "
 ALGORITHM = "dlib-resnet-v1"
@@ -117,41 +190,39 @@ def _jpeg(image: np.ndarray, box=None, margin: float = 0.6) -> bytes:
     return buffer.getvalue()
 
 
-def deployment(*, force, operator, approver, title, place, starts_in, hours, entries, expected_faces=6000):
+def deployment(*, force, operator, approver, title, place, starts_in, hours, entries, expected_faces=6000,
+               legal_bases=LEGAL_BASES):
     starts_at = timezone.now() + starts_in
     name, lat, lon = place
+    case = CASES[title]
     created = governance.deployment_create(
         actor=operator, force=force, title=title, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours),
         algorithm_version=ALGORITHM, threshold=THRESHOLD,
-        policing_objective="Find people wanted by the courts for violent offences, and a missing person at high risk.",
-        intelligence_case="Two wanted people and a missing woman were seen near the station on recent market days.",
-        watchlist_criteria="Wanted on a court warrant for violence; missing and at increased risk.",
-        location_name=name, latitude=lat, longitude=lon, radius_m=250,
-        location_justification="Sightings and phone data place the watchlisted people at this concourse on market days.",
-        public_notice_plan="Force website and social media two days before; signs at every entrance on the day.",
-        legal_basis_codes=LEGAL_BASES)
+        policing_objective=case["policing_objective"], intelligence_case=case["intelligence_case"],
+        watchlist_criteria=case["watchlist_criteria"], location_name=name, latitude=lat, longitude=lon, radius_m=250,
+        location_justification=case["location_justification"], public_notice_plan=case["public_notice_plan"],
+        legal_basis_codes=legal_bases)
     governance.assessment_save(
-        actor=operator, deployment=created, legitimate_aim="HRA-A8-2-CRIME",
-        strict_necessity="Patrols with photographs have not found these people in five weeks.",
-        alternatives_considered="Patrols, CCTV review and appeals were tried; none located them in time.",
-        expected_faces=expected_faces,
-        community_impact="Used by all communities; the equality assessment found no disproportionate effect.",
-        collateral_intrusion="Faces that do not match are discarded at once; notices at every entrance.",
-        conclusion="Necessary and proportionate for the objective, for one day only.")
+        actor=operator, deployment=created, legitimate_aim=case["legitimate_aim"],
+        strict_necessity=case["strict_necessity"], alternatives_considered=case["alternatives_considered"],
+        expected_faces=expected_faces, community_impact=case["community_impact"],
+        collateral_intrusion=case["collateral_intrusion"], conclusion=case["conclusion"])
     watchlist = governance.watchlist_create(actor=operator, deployment=created)
     for number, (image, category, kind, bases, why) in enumerate(entries, start=1):
         governance.watchlist_entry_add(
             actor=operator, watchlist=watchlist, subject_reference=f"SM-{created.pk:03d}-{number:03d}",
             category=category, legal_basis_codes=bases, subject_kind=kind, justification=why,
-            image=ContentFile(image, name="face.jpg"), image_source_system="Police National Database custody image",
+            image=ContentFile(image, name="face.jpg"),
+            image_source_system=("Missing-person record (photo from the family)" if category == "missing-at-risk"
+                                 else "Police National Database custody image"),
             image_date=date.today() - timedelta(days=500 + 90 * number), quality_check="passed")
     governance.watchlist_review(actor=operator, watchlist=watchlist, notes="Every entry checked against its source.")
     return Deployment.objects.get(pk=created.pk)
 
 
 def watchlist_entries(photos: dict[str, bytes], crowd: dict[str, bytes]) -> list:
-    wanted = ("Wanted on a Crown Court warrant for wounding with intent; seen at the station on three market "
-              "days; arrest is needed to bring him before the court.")
+    wanted = ("Wanted on a Crown Court warrant for wounding with intent (a made-up record); seen on the station "
+              "concourse three times in three weeks; arrest is needed to bring him before the court.")
     missing = ("Missing for four days, at high risk of harm to herself; her phone was last used near the station; "
                "finding her quickly protects her life.")
     entries = [(photos["obama.jpg"], "wanted-by-court", "wanted", ["PACE-S64A-CUSTODY", "COURT-WARRANT"], wanted)]
@@ -161,6 +232,13 @@ def watchlist_entries(photos: dict[str, bytes], crowd: dict[str, bytes]) -> list
         face = max(pipeline.detect(image), key=lambda f: f.box[0])  # the woman on the right of the photo
         entries.append((_jpeg(image, face.box), "missing-at-risk", "missing", ["DPA18-SCH8-P3", "MOPI-RRD"], missing))
     return entries
+
+
+def _wait_for_window(deployment_: Deployment) -> None:
+    """Authorised before its window, the deployment is switched on once the window opens (seconds later here)."""
+    delay = (deployment_.starts_at - timezone.now()).total_seconds()
+    if delay > 0:
+        time.sleep(delay + 0.2)
 
 
 # --- the camera --------------------------------------------------------------------------------------
@@ -222,14 +300,23 @@ def play(*, say, people_only: bool = False) -> dict:
     enrolment.gallery_enrol(actor=operator, force=south, data=photos["biden.jpg"], subject_reference="PND-2214-C")
 
     entries = watchlist_entries(photos, crowd)
-    say(f"LFR deployment '{LIVE_TITLE}' with a watchlist of {len(entries)} people from real photos.")
+    in_the_square = (entries[0][0], "wanted-by-court", "wanted", ["PACE-S64A-CUSTODY", "COURT-WARRANT"],
+               "Wanted on a Crown Court warrant for wounding with intent (a made-up record); seen in the square "
+               "twice this week.")
+    missing_entries = [(image, category, kind, bases,
+                        "Missing for four days, at high risk of harm to herself (a made-up record); her phone was "
+                        "used at the retail park an hour ago.")
+                       for image, category, kind, bases, _why in entries if category == "missing-at-risk"]
+    missing_entries = missing_entries or [in_the_square]
+    say(f"LFR deployment '{LIVE_TITLE}' with a watchlist of 1 person made up for the demonstration.")
     main = deployment(force=south, operator=operator, approver=approver, title=LIVE_TITLE,
                       place=("Foregate Street station concourse, Worcester", 52.1953, -2.2213),
-                      starts_in=timedelta(minutes=-5), hours=8, entries=entries)
+                      starts_in=timedelta(seconds=4), hours=8, entries=entries[:1])
     governance.deployment_submit(actor=operator, deployment=main)
     governance.deployment_authorise(actor=approver, deployment=main, reasons=(
         "The objective is specific, the watchlist is small and justified entry by entry, the place is where the "
-        "intelligence puts them, and the expected false alerts are acceptable for one day."))
+        "intelligence puts them, and the expected false alerts are acceptable for one morning."))
+    _wait_for_window(main)
     governance.deployment_activate(actor=operator, deployment=main)
     report = enrolment.watchlist_enrol(actor=operator, deployment=main)
     say(f"  authorised by Superintendent {approver.last_name}, active, {len(report.enrolled)} templates enrolled.")
@@ -253,11 +340,12 @@ def play(*, say, people_only: bool = False) -> dict:
 
     say(f"Earlier deployment '{EARLIER_TITLE}': ended, then the retention policy deletes its watchlist.")
     earlier = deployment(force=south, operator=operator, approver=approver, title=EARLIER_TITLE,
-                         place=("Cathedral Square, Worcester", 52.1891, -2.2209), starts_in=timedelta(minutes=-30),
-                         hours=2, entries=entries[:1], expected_faces=2500)
+                         place=("Cathedral Square, Worcester", 52.1891, -2.2209), starts_in=timedelta(seconds=4),
+                         hours=2, entries=[in_the_square], expected_faces=2500)
     governance.deployment_submit(actor=operator, deployment=earlier)
     governance.deployment_authorise(actor=approver, deployment=earlier, reasons=(
-        "Short evening deployment with a single wanted person on the watchlist; notices are up."))
+        "Short deployment with a single wanted person on the watchlist; notices are up."))
+    _wait_for_window(earlier)
     governance.deployment_activate(actor=operator, deployment=earlier)
     enrolment.watchlist_enrol(actor=operator, deployment=earlier)
     earlier_device, _ = live.device_create(actor=operator, deployment=earlier, name="LFR van 07, camera 2")
@@ -269,8 +357,9 @@ def play(*, say, people_only: bool = False) -> dict:
 
     say(f"Urgent authorisation '{URGENT_TITLE}' by an Inspector, never reviewed by a Superintendent.")
     urgent = deployment(force=south, operator=operator, approver=inspector, title=URGENT_TITLE,
-                        place=("Riverside retail park, Worcester", 52.2010, -2.2290), starts_in=timedelta(minutes=-2),
-                        hours=4, entries=entries[1:] or entries[:1], expected_faces=1500)
+                        place=("Riverside retail park, Worcester", 52.2010, -2.2290), starts_in=timedelta(minutes=20),
+                        hours=4, entries=missing_entries, expected_faces=1500,
+                        legal_bases=["CL-PREVENT-DETECT", "DPA18-S35-5-STRICT", "DPA18-SCH8-P3"])
     governance.deployment_urgent_authorise(actor=inspector, deployment=urgent, reasons=(
         "A missing woman at high risk was seen here an hour ago; no Superintendent can be reached in time."))
     lapsed = governance.urgent_authorisations_enforce(now=timezone.now() + timedelta(hours=25))
@@ -279,8 +368,9 @@ def play(*, say, people_only: bool = False) -> dict:
     say(f"North Wessex: '{PENDING_TITLE}' awaits its Superintendent's authorisation.")
     deployment(force=north, operator=people["nw.operator"], approver=people["nw.approver"], title=PENDING_TITLE,
                place=("Westgate shopping centre, Northbury", 51.0632, -1.3080), starts_in=timedelta(hours=20), hours=6,
-               entries=[(photos["obama.jpg"], "wanted-by-court", "wanted", ["PACE-S64A-CUSTODY", "COURT-WARRANT"],
-                         "Wanted on a warrant for robbery; intelligence places him at the centre on its busiest day.")],
+               entries=[(photos["biden.jpg"], "wanted-by-court", "wanted", ["PACE-S64A-CUSTODY", "COURT-WARRANT"],
+                         "Wanted on a warrant for robbery of shop staff (a made-up record); seen at the centre on "
+                         "three busy days this month.")],
                expected_faces=60000)
     pending = Deployment.objects.get(title=PENDING_TITLE)
     governance.deployment_submit(actor=people["nw.operator"], deployment=pending)
@@ -288,7 +378,7 @@ def play(*, say, people_only: bool = False) -> dict:
     say(f"South Mercia: '{SM_PENDING_TITLE}' awaits Superintendent {approver.last_name}'s decision.")
     lights = deployment(force=south, operator=operator, approver=approver, title=SM_PENDING_TITLE,
                         place=("High Street, Worcester", 52.1929, -2.2205), starts_in=timedelta(hours=22), hours=5,
-                        entries=entries, expected_faces=45000)
+                        entries=entries[:1], expected_faces=45000)
     governance.deployment_submit(actor=operator, deployment=lights)
 
     say("RFR: an investigator searches a doorbell image against the custody gallery.")

@@ -39,6 +39,7 @@ from matching.models import (
 from matching.retention import ENDED, alert_due_at, probe_due_at, watchlist_due_at
 from oversight.models import AuditEvent, Force, LegalBasis, Rank, User
 from oversight.policy import UnknownPolicySetting, policy_in_force
+from oversight.transparency import deployment_log
 
 SCHEMA_VERSION = 1
 REDACTED = "[redacted]"
@@ -453,12 +454,7 @@ def _log_row(deployment: Deployment, redact: Redactor, now: datetime) -> dict:
     counts = matcher.alert_counts(deployment=deployment)
     faces = matcher.faces_processed(deployment=deployment)
     size = WatchlistEntry.objects.filter(watchlist__deployment=deployment).count()
-    if deployment.status == Status.STOPPED:
-        state = "stopped"
-    elif _is_over(deployment, now):
-        state = "completed"
-    else:
-        state = "in_progress"
+    run = deployment_log.run_record(deployment, now=now, redact=redact, local=_local, over=_is_over(deployment, now))
     return {
         "reference": f"LFR-{deployment.pk}",
         "force_code": deployment.force.code,
@@ -468,7 +464,7 @@ def _log_row(deployment: Deployment, redact: Redactor, now: datetime) -> dict:
         **_area(deployment, redact),
         "purpose": redact(deployment.policing_objective),
         "notice": _notice(deployment),
-        "status": state,
+        **run,
         "algorithm": deployment.algorithm_version.code,
         "threshold": deployment.threshold,
         "watchlist_size": size,
@@ -480,6 +476,7 @@ def _log_row(deployment: Deployment, redact: Redactor, now: datetime) -> dict:
         "undecided": counts["undecided"],
         "engagements": counts["engagements"],
         "arrests": counts["arrests"],
+        **deployment_log.outcomes(deployment),
     }
 
 
@@ -696,6 +693,9 @@ def report_figures(*, force: Force, period_start: date, period_end: date, now: d
     months = _months(period_start, period_end)
     deployments = _period_deployments(force, start, end, now)
     rows = [_log_row(d, redact, now) for d in deployments]
+    # Deployments authorised but cancelled before they ran are listed with the reason; they add to no total.
+    cancelled = deployment_log.cancelled_deployments(force=force, start=start, end=end, now=now)
+    log = sorted(rows + [_log_row(d, redact, now) for d in cancelled], key=lambda row: row["window_start"])
     by_month, by_quarter = _by_period(rows, months)
     audit_size = (AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or -1) + 1
     return {
@@ -707,8 +707,9 @@ def report_figures(*, force: Force, period_start: date, period_end: date, now: d
         "uses": uses_explained(now),
         "complaints": COMPLAINTS,
         "advance_notices": advance_notices(now=now, force=force, redact=redact),
-        "deployment_log": rows,
+        "deployment_log": log,
         "totals": _totals(rows),
+        "outcomes": deployment_log.outcome_totals(rows),
         "totals_by_month": by_month,
         "totals_by_quarter": by_quarter,
         "watchlist_by_category": _watchlist_by_category(deployments),

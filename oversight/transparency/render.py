@@ -10,6 +10,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -103,6 +104,8 @@ def render_html(document: dict, *, draft: bool = False) -> str:
         "draft": draft,
         "report_schema_url": REPORT_SCHEMA_URL,
         "deployment_log_schema_url": DEPLOYMENT_LOG_SCHEMA_URL,
+        # A report made from the demonstration's records says so in its stored bytes too.
+        "demo_data": settings.DEMO_DATA,
     }
     return render_to_string("transparency/report.html", context)
 

@@ -66,3 +66,10 @@ def test_a_chart_of_counts_has_whole_numbers_on_its_axis(high, labels):
 def test_a_chart_of_rates_keeps_fractional_steps():
     svg = _svg(bar_chart([("A", 0.8), ("B", 0.3)], title="Share"))
     assert [t.text for t in svg.findall(f"{SVG}text") if t.get("text-anchor") == "end"] == ["0", "0.5", "1"]
+
+
+def test_a_long_category_label_breaks_between_words_instead_of_being_cut():
+    svg = _svg(bar_chart([("South Mercia", 3), ("North Wessex", 5)], title="Deployments by force", width=320))
+    labels = [" ".join(t.itertext()).split() for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert ["North", "Wessex"] in labels and ["South", "Mercia"] in labels
+    assert not any("…" in word for words in labels for word in words)

@@ -279,7 +279,9 @@
     } else {
       var outcome = form.querySelector("input[type=radio]:checked");
       var minutes = form.querySelector("input[type=number]").value.trim();
-      body = { outcome: outcome ? outcome.value : "", duration_minutes: minutes === "" ? null : Number(minutes) };
+      var reason = form.querySelector("select");
+      body = { outcome: outcome ? outcome.value : "", duration_minutes: minutes === "" ? null : Number(minutes),
+               arrest_reason: reason && outcome && outcome.value === "arrested" ? reason.value : "" };
       if (!outcome) { clearErrors(form); showErrors(form, { outcome: ["Choose what happened."] }); return; }
       if (minutes === "") { clearErrors(form); showErrors(form, { duration_minutes: ["Give the duration in minutes."] }); return; }
     }

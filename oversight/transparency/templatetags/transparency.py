@@ -27,6 +27,24 @@ def isodate(value: str | None) -> str:
 
 
 @register.filter
+def weekday_date(value: str | None) -> str:
+    """'2026-11-14' as 'Sat 14 Nov 2026': the day of the week is how people remember a deployment."""
+    if not value:
+        return "–"
+    parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return f"{parsed:%a} {parsed.day} {parsed:%b %Y}"
+
+
+@register.filter
+def hours(value) -> str:
+    """5.8 as '5.8 hours', 1.0 as '1 hour'."""
+    if value is None or value == "":
+        return "–"
+    value = float(value)
+    return f"{value:g} hour{'' if value == 1 else 's'}"
+
+
+@register.filter
 def isotime(value: str | None) -> str:
     """An ISO date-time as '14:05'."""
     if not value:
