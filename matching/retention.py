@@ -12,13 +12,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from deployments.models import Deployment, Status, WatchlistEntry
+from deployments.lifecycle import deployment_end, deployment_over_q
+from deployments.models import Deployment, WatchlistEntry
 from matching.audit_actions import DELETION
 from matching.models import Alert, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
 from oversight.audit.log import audit_record
 from oversight.policy import policy_in_force
-
-ENDED = (Status.ENDED, Status.STOPPED, Status.REVIEWED, Status.REFUSED)
 
 
 @dataclass
@@ -27,10 +26,6 @@ class RetentionReport:
     alerts: int = 0
     rfr_probes: int = 0
     details: list[str] = field(default_factory=list)
-
-
-def deployment_end(deployment: Deployment) -> datetime:
-    return min(filter(None, [deployment.ended_at, deployment.ends_at]))
 
 
 def watchlist_due_at(deployment: Deployment) -> tuple[datetime, object]:
@@ -55,14 +50,8 @@ def _deployments_holding_watchlist_data():
     return Deployment.objects.filter(has_template | has_image).select_related("force")
 
 
-def _over(deployment: Deployment, now: datetime) -> bool:
-    return deployment.status in ENDED or deployment.ends_at <= now
-
-
 def watchlists_purge(now: datetime, report: RetentionReport) -> None:
-    for deployment in _deployments_holding_watchlist_data():
-        if not _over(deployment, now):
-            continue
+    for deployment in _deployments_holding_watchlist_data().filter(deployment_over_q(now)):
         due_at, setting = watchlist_due_at(deployment)
         # Deleted as soon as the deployment is over: the period is the latest allowed, not a waiting time.
         entries = list(WatchlistEntry.objects.filter(watchlist__deployment=deployment).exclude(image=""))

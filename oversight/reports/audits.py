@@ -24,7 +24,7 @@ from oversight.reports.models import (
     AuditFinding, AuditRecommendation, AuditStatus, ForceAudit, LinkedKind, RecommendationResponse, ResponseDecision,
     Severity,
 )
-from oversight.reports.period import bounds, decided_deployments
+from oversight.reports.period import bounds, load
 
 MIN_TEXT = 10
 MAX_SAMPLE = 500
@@ -57,12 +57,12 @@ def force_audit_open(*, actor: User, force: Force, scope: str, period_start: dat
 
 
 def sample_populations(audit: ForceAudit) -> dict[str, list[int]]:
-    """The deployments (decided LFR, window in the audit period) and their alerts, in id order."""
+    """The deployments of the audit period (the regulator report's: decided LFR deployments that start in it)
+    and their alerts, in id order, read from the same facts as the reports."""
     start, end = bounds(audit.period_start, audit.period_end)
-    deployments = list(decided_deployments(forces=[audit.force], start=start, end=end)
-                       .order_by("pk").values_list("pk", flat=True))
-    alerts = list(Alert.objects.filter(deployment__in=deployments).order_by("pk").values_list("pk", flat=True))
-    return {"deployments": deployments, "alerts": alerts}
+    facts = load(forces=[audit.force], start=start, end=end)
+    return {"deployments": sorted(df.pk for df in facts.deployments),
+            "alerts": sorted(alert.pk for alert in facts.alerts)}
 
 
 def sample_draw(population: list[int], size: int, seed: int) -> list[int]:
