@@ -96,15 +96,20 @@ def fresh_api_throttles():
     cache.clear()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """In a module whose world is built once (tests/worlds.py), the tests that do not use the world run first,
-    on an empty database as ever; the world is built for the first test that uses it and stays to the module's
-    end. Modules keep their order."""
-    first_of_module: dict[str, int] = {}
+    """In a folder whose world is built once (tests/worlds.py), the tests that do not use the world run first,
+    on an empty database as ever; the world is built for the first test that uses it and stays until the
+    folder's last. Folders, and modules within each group, keep their order. This runs before pytest-django's
+    own (stable) ordering, which then still puts the transactional tests (real workers) after all others."""
+    def folder(item) -> str:
+        return item.nodeid.split("::")[0].rpartition("/")[0]
+
+    first_of_folder: dict[str, int] = {}
     for index, item in enumerate(items):
-        first_of_module.setdefault(item.nodeid.split("::")[0], index)
+        first_of_folder.setdefault(folder(item), index)
     order = {id(item): index for index, item in enumerate(items)}
-    items.sort(key=lambda item: (first_of_module[item.nodeid.split("::")[0]],
+    items.sort(key=lambda item: (first_of_folder[folder(item)],
                                  "built_world" in getattr(item, "fixturenames", ()), order[id(item)]))
 
 

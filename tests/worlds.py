@@ -1,9 +1,10 @@
-"""Expensive worlds (two forces and real frames through the ONNX face matcher) built once per test module.
+"""Expensive worlds (two forces and real frames through the ONNX face matcher) built once per folder of tests.
 
-`world_once` builds a world inside a transaction that stays open while the module's tests run; each test then
-runs in its own savepoint (pytest-django's `db`), rolled back when it ends, so every test sees the world as
-built and nothing a test writes reaches the next one. The whole world is rolled back after the module.
-Uploaded images and crops go to one folder of the module, which each test using the world points to.
+`world_once` builds a world inside a transaction that stays open while the folder's tests that use it run
+(tests/conftest.py runs them after the others, so those see an empty database and may use real workers);
+each test then runs in its own savepoint (pytest-django's `db`), rolled back when it ends, so every test sees
+the world as built and nothing a test writes reaches the next one. The whole world is rolled back at the end.
+Uploaded images and crops go to one folder, which each test using the world points to.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Force A ("South Mercia") has, in the week around today:
 - an audit by the oversight body with a sample, a finding, a recommendation and the force's response.
 Force B ("North Wessex") has only a policy document past its review date.
 
-The world is built once per test module (tests/worlds.py); each test is rolled back to it.
+The world is built once for this folder of tests (tests/worlds.py); each test is rolled back to it.
 
 Times: policies are changed at the start to one hour of alert retention, 72 minutes to review a
 deployment and 30 minutes to review an urgent authorisation, so that `AS_OF` (two hours on) finds real
@@ -73,7 +73,7 @@ def _alert_of(live, before: set[int]) -> list[Alert]:
     return list(Alert.objects.filter(deployment=live.deployment).exclude(pk__in=before).order_by("pk"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def built_world(django_db_setup, django_db_blocker, tmp_path_factory, photos):
     media = tmp_path_factory.mktemp("reports-world-media")
     with world_once(lambda: build_world(make_personas(), photos), django_db_blocker=django_db_blocker,

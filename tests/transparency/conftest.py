@@ -14,7 +14,7 @@ Force B has a running deployment with 1 alert, an RFR search and an OIFR check: 
 `world.expected` holds the numbers the test computed itself from what it did (and checks against the
 database directly), never from the code under test.
 
-The world is built once per test module (tests/worlds.py); each test is rolled back to it.
+The world is built once for this folder of tests (tests/worlds.py); each test is rolled back to it.
 """
 from __future__ import annotations
 
@@ -195,7 +195,7 @@ def build_world(personas, photos) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def built_world(django_db_setup, django_db_blocker, tmp_path_factory, photos):
     media = tmp_path_factory.mktemp("transparency-world-media")
     with world_once(lambda: build_world(make_personas(), photos), django_db_blocker=django_db_blocker,
