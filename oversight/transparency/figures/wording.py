@@ -128,11 +128,12 @@ def month_label(key: str) -> str:
 
 
 def setting(key: str, at: datetime) -> dict | None:
+    """The version of a policy setting in force at `at`, as published data (None if it never had one)."""
     try:
-        setting = policy_in_force(key, at=at)
+        version = policy_in_force(key, at=at)
     except UnknownPolicySetting:
         return None
-    return {"key": key, "version": setting.version, "value": setting.value}
+    return {"key": key, "version": version.version, "value": version.value}
 
 
 def rank_label(name: str) -> str:
