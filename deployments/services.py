@@ -731,7 +731,8 @@ def urgent_authorisations_enforce(now: datetime | None = None) -> list[Deploymen
                          reason="R02-urgent-review: not reviewed by the deadline")
             if deployment.status in transitions.TRANSITIONS["urgent_lapse"].moves:
                 old, deployment.status = deployment.status, transitions.target(deployment, "urgent_lapse")
-                deployment.ended_at = now
+                # It stopped when its authority ran out, at the deadline, not when this job noticed.
+                deployment.ended_at = min(now, auth.urgent_review_due_at)
                 _release_all(None, deployment, now, "urgent authorisation lapsed")
                 _record_move(None, deployment, old, "urgent_lapse",
                              reason="R02-urgent-review: the urgent authorisation was not reviewed in time")

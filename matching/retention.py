@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from deployments.models import Deployment, WatchlistEntry
+from deployments.lifecycle import deployment_over_q
+from deployments.models import WatchlistEntry
 from matching import rules
 from matching.audit_actions import DELETION
 from matching.models import Alert, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
@@ -33,14 +34,8 @@ class RetentionReport:
     breaches: list = field(default_factory=list)  # the rulebook's violations still open after the run
 
 
-def _over(deployment: Deployment, now: datetime) -> bool:
-    return rules.deployment_over(deployment, now)
-
-
 def watchlists_purge(now: datetime, report: RetentionReport) -> None:
-    for deployment in _deployments_holding_watchlist_data():
-        if not _over(deployment, now):
-            continue
+    for deployment in _deployments_holding_watchlist_data().filter(deployment_over_q(now)):
         due_at, setting = watchlist_due_at(deployment)
         # Deleted as soon as the deployment is over: the period is the latest allowed, not a waiting time.
         entries = list(WatchlistEntry.objects.filter(watchlist__deployment=deployment).exclude(image=""))

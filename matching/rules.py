@@ -19,7 +19,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from deployments.models import Deployment, Kind, Status
+from deployments.lifecycle import OVER_STATUSES, deployment_end, deployment_is_over
+from deployments.models import Deployment, Kind
 from deployments.rules import MATCHING, Context, Result, check, rule, stage_add
 from matching.models import (
     PRIVATE_PLACES, Alert, AlertStatus, ArrestReason, CandidateStatus, Decision, Deletion, DeletionKind, FaceModel, FacesProcessed,
@@ -36,7 +37,7 @@ RETENTION = stage_add("retention")        # a retention run: what is still held 
 REPORT = stage_add("report")              # the facts a report is built from: the log intact, deletions audited
 
 # "Deployment over": ended, stopped, reviewed or refused (its window may still be open on paper).
-ENDED = (Status.ENDED, Status.STOPPED, Status.REVIEWED, Status.REFUSED)
+ENDED = OVER_STATUSES  # kept under its old name for the modules that import it
 MAX_ENGAGEMENT_MINUTES = 24 * 60  # a day: an engagement is a stop, not a shift
 
 
@@ -49,12 +50,8 @@ def _choices(choices) -> str:
 
 
 # --- Retention periods: the one place that says when data is due for deletion ---------------------
-def deployment_end(deployment: Deployment) -> datetime:
-    return min(filter(None, [deployment.ended_at, deployment.ends_at]))
-
-
 def deployment_over(deployment: Deployment, now: datetime) -> bool:
-    return deployment.status in ENDED or deployment.ends_at <= now
+    return deployment_is_over(deployment, now)  # the one definition (deployments.lifecycle)
 
 
 def watchlist_due_at(deployment: Deployment) -> tuple[datetime, PolicySetting]:

@@ -85,7 +85,8 @@ def alert_counts(*, deployment) -> dict:
 
 def deletions_report(*, user, now: datetime | None = None) -> dict:
     """Deletions done (on time or late) and deletions due but not yet done, for the forces `user` may see."""
-    from matching.retention import _deployments_holding_watchlist_data, _over, alert_due_at, watchlist_due_at
+    from deployments.lifecycle import deployment_is_over
+    from matching.retention import _deployments_holding_watchlist_data, alert_due_at, watchlist_due_at
 
     now = now or timezone.now()
     done = scope_to_forces(Deletion.objects.all(), user)
@@ -98,7 +99,7 @@ def deletions_report(*, user, now: datetime | None = None) -> dict:
     outstanding = []
     visible = scope_to_forces(_deployments_holding_watchlist_data(), user)
     for deployment in visible:
-        if _over(deployment, now):
+        if deployment_is_over(deployment, now):
             due_at, _ = watchlist_due_at(deployment)
             outstanding.append({"kind": DeletionKind.WATCHLIST_TEMPLATE, "deployment": deployment.pk,
                                 "due_at": due_at, "overdue": due_at < now,

@@ -66,6 +66,16 @@ def personas(db) -> Personas:
     return make_personas()
 
 
+@pytest.fixture(scope="session")
+def photos() -> dict[str, bytes]:
+    """The sample face photos by file name; a test that needs them fails, naming how to fetch them, if absent."""
+    from matching.face.samples import FILES
+    from tests import needs
+
+    folder = needs.sample_photos()
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploaded images, crops and rendered reports go to the test's own folder, never the project's."""
@@ -84,6 +94,23 @@ def fresh_api_throttles():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """In a folder whose world is built once (tests/worlds.py), the tests that do not use the world run first,
+    on an empty database as ever; the world is built for the first test that uses it and stays until the
+    folder's last. Folders, and modules within each group, keep their order. This runs before pytest-django's
+    own (stable) ordering, which then still puts the transactional tests (real workers) after all others."""
+    def folder(item) -> str:
+        return item.nodeid.split("::")[0].rpartition("/")[0]
+
+    first_of_folder: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_of_folder.setdefault(folder(item), index)
+    order = {id(item): index for index, item in enumerate(items)}
+    items.sort(key=lambda item: (first_of_folder[folder(item)],
+                                 "built_world" in getattr(item, "fixturenames", ()), order[id(item)]))
 
 
 pytest_plugins = ["tests.workers"]

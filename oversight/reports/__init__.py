@@ -1,9 +1,11 @@
 """The oversight body's workspace (accountability layer): regulator reports, the dashboard, audits of forces.
 
-It reads every layer below (ground, governance, matcher) and nothing imports it.
+It reads every layer below (ground, governance, matcher) and nothing below imports it; the public transparency
+report beside it (oversight.transparency) reads the same facts.
 
     period.py       load(*, forces, start, end, as_of) -> Facts: everything about some forces over a period,
-                    in a fixed number of queries
+                    in a fixed number of queries; the one set of facts behind the regulator report, the public
+                    transparency report, the dashboard and the audits' samples
     exceptions.py   from_facts(facts, *, audits=()) -> [ReportException]: every exception, of a stable kind
     regulator.py    regulator_report(*, forces, start, end, checkpoint, ...) -> RegulatorReport
     proof.py        audit_log_proof(*, checkpoint, cited_seqs) -> dict: verify_log() and offline-checked proofs

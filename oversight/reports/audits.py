@@ -26,7 +26,7 @@ from oversight.reports.models import (
     CHECKLIST, Answer, AuditFinding, AuditRecommendation, AuditSampleCheck, AuditStatus, ForceAudit, LinkedKind,
     RecommendationResponse, ResponseDecision, SampleKind, Severity,
 )
-from oversight.reports.period import bounds, decided_deployments
+from oversight.reports.period import bounds, load
 
 MIN_TEXT = 10
 MAX_SAMPLE = 500
@@ -75,21 +75,22 @@ SAMPLE_METHOD = (
     "check that it was not chosen by hand."
 )
 POPULATIONS = (
-    "Deployments: the force's live deployments with a decision on record whose window falls in the period. "
+    "Deployments: the force's live deployments with a decision on record that start in the period. "
     "Alerts: every alert of those deployments. Watchlist entries: every entry on their watchlists. "
     "RFR searches and OIFR checks: every one the force made in the period."
 )
 
 
 def sample_populations(audit: ForceAudit) -> dict[str, list[int]]:
-    """Every record of each kind the audit covers, in id order."""
+    """Every record of each kind the audit covers, in id order. Deployments and alerts come from the same facts
+    as the reports (decided LFR deployments that start in the period)."""
     start, end = bounds(audit.period_start, audit.period_end)
-    deployments = list(decided_deployments(forces=[audit.force], start=start, end=end)
-                       .order_by("pk").values_list("pk", flat=True))
+    facts = load(forces=[audit.force], start=start, end=end)
+    deployments = sorted(df.pk for df in facts.deployments)
     ids = lambda qs: list(qs.order_by("pk").values_list("pk", flat=True))  # noqa: E731
     return {
         SampleKind.DEPLOYMENT.value: deployments,
-        SampleKind.ALERT.value: ids(Alert.objects.filter(deployment__in=deployments)),
+        SampleKind.ALERT.value: sorted(alert.pk for alert in facts.alerts),
         SampleKind.WATCHLIST_ENTRY.value: ids(WatchlistEntry.objects.filter(watchlist__deployment__in=deployments)),
         SampleKind.RFR_SEARCH.value: ids(RfrSearch.objects.filter(force=audit.force, created_at__gte=start,
                                                                   created_at__lt=end)),

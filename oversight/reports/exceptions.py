@@ -114,7 +114,9 @@ def from_facts(facts: Facts, *, audits=()) -> list[ReportException]:
                                     rules=tuple(r["rule"] for r in warnings)))
             if auth.urgent:
                 due = auth.urgent_review_due_at
-                if auth.urgent_review == Authorisation.UrgentReview.LAPSED:
+                if auth.urgent_review == Authorisation.UrgentReview.LAPSED and due and due > as_of:
+                    pass  # recorded ahead of its deadline: at `as_of` it was still awaiting review, not yet due
+                elif auth.urgent_review == Authorisation.UrgentReview.LAPSED:
                     add(ReportException(URGENT_REVIEW_LAPSED.code, d.force_id, due,
                                         f"{d.title}: urgent authorisation of {_when(auth.decided_at)} by "
                                         f"{auth.get_approver_rank_display() or 'an officer'} was not reviewed by "

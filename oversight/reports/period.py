@@ -1,13 +1,16 @@
-"""Everything the oversight body reads about some forces over a period, loaded once in a fixed number of queries.
+"""The one set of facts behind every report: the regulator report, the public transparency report, the
+dashboard and the audits of forces all read `load` (a fixed number of queries, whatever the number of
+deployments or alerts: a force-year is 200 deployments and 2,000 alerts).
 
-The regulator report, its exceptions and the dashboard all read the same `Facts`: the number of queries does
-not grow with the number of deployments or alerts (a force-year is 200 deployments and 2,000 alerts).
-
-Which records belong to a period:
-- LFR deployments of the forces whose window overlaps the period and that reached a decision (an
-  authorisation, urgent authorisation or refusal is on record): drafts are not a use of FR;
+Which records belong to a period (one definition, so that two reports of the same force and month agree):
+- LFR deployments of the forces whose window starts in the period and that reached a decision (an
+  authorisation, urgent authorisation or refusal is on record): drafts are not a use of FR. A deployment
+  belongs to the one period it starts in, so monthly figures add up to the year's;
 - every alert of those deployments;
-- deletions that fell due in the period; RFR searches and OIFR checks made in it.
+- deletions that fell due in the period (done on time, done late, or still outstanding at `as_of`);
+- RFR searches and OIFR checks made in the period; audits of the forces that cover it.
+
+Facts are as known at `as_of`: a stop or lapse recorded for a later moment is not yet one.
 """
 from __future__ import annotations
 
@@ -20,16 +23,18 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
+from deployments.lifecycle import deployment_end, deployment_is_over
 from deployments.models import (
     Authorisation, DeletionStatus, Deployment, DocumentKind, Kind, PolicyDocument, QualityCheck, Status,
     WatchlistCategory, WatchlistEntry,
 )
 from deployments.selectors import ExpectedFalseAlerts, false_match_rate
-from matching.models import Alert, Deletion, FacesProcessed, LegalHold, RfrSearch, WatchlistTemplate
+from matching.models import (
+    Alert, Decision, Deletion, DeletionKind, FacesProcessed, LegalHold, OifrCheck, Outcome, RfrCandidate, RfrSearch,
+    WatchlistTemplate,
+)
 from oversight.models import AuditEvent, Force, PolicySetting
-
-# Deployments that have stopped for good: their watchlist data must go (matching.retention uses the same list).
-OVER = (Status.ENDED, Status.STOPPED, Status.REVIEWED, Status.REFUSED)
+from oversight.reports.models import ForceAudit
 POLICY_KEYS = ("retention.watchlist_template_hours", "retention.alert_image_days", "retention.rfr_probe_days",
                "review.post_deployment_days", "matching.threshold_floor")
 
@@ -74,6 +79,38 @@ def one(obj, name: str):
         return None
 
 
+def alert_counts(alerts) -> dict:
+    """Alerts by officer's decision, engagements and their outcomes: the one count every report shows."""
+    counts = {"alerts": len(alerts), "true_matches": 0, "false_alerts": 0, "inconclusive": 0, "undecided": 0,
+              "engagements": 0, "arrests": 0, "outcomes": {o.value: 0 for o in Outcome}}
+    key = {Decision.TRUE_MATCH: "true_matches", Decision.FALSE_ALERT: "false_alerts",
+           Decision.INCONCLUSIVE: "inconclusive"}
+    for alert in alerts:
+        adjudication = one(alert, "adjudication")
+        counts[key[adjudication.decision] if adjudication else "undecided"] += 1
+        engagement = one(alert, "engagement")
+        if engagement is not None:
+            counts["engagements"] += 1
+            counts["outcomes"][engagement.outcome] += 1
+    counts["arrests"] = counts["outcomes"][Outcome.ARRESTED]
+    return counts
+
+
+# Where a deployment stands at a moment, in the words both reports use.
+STATES = {"refused": "Refused", "not_run": "Authorised, not run", "in_progress": "In progress",
+          "completed": "Completed", "stopped": "Stopped before its end"}
+
+
+def deployment_state(deployment: Deployment, at: datetime) -> str:
+    if deployment.status == Status.REFUSED:
+        return "refused"
+    if deployment.activated_at is None or deployment.activated_at > at:
+        return "not_run"
+    if not deployment_is_over(deployment, at):
+        return "in_progress"
+    return "stopped" if deployment.status == Status.STOPPED else "completed"
+
+
 @dataclass
 class DeploymentFacts:
     deployment: Deployment
@@ -90,10 +127,28 @@ class DeploymentFacts:
     expected: ExpectedFalseAlerts
     expected_for_faces_seen: float | None
     legal_bases: list[str]
+    counts: dict
+    over: bool
+    state: str
 
     @property
     def pk(self) -> int:
         return self.deployment.pk
+
+    @property
+    def ran(self) -> bool:
+        return self.state not in ("refused", "not_run")
+
+    @property
+    def withheld(self) -> bool:
+        """Kept from the public for now: covert (always refused), or under a critical-threat exemption until over."""
+        d = self.deployment
+        return d.covert or (d.critical_threat_exemption and not self.over)
+
+    @property
+    def public(self) -> bool:
+        """Listed in the public report's deployment log: it ran, and is not withheld."""
+        return self.ran and not self.withheld
 
     def authorisation_at(self, when: datetime) -> Authorisation | None:
         """The authorisation (full, urgent or extension) the deployment ran under at `when`."""
@@ -128,6 +183,10 @@ class Facts:
     held_alerts: int
     documents: dict[int, list[PolicyDocument]]
     hygiene: dict
+    rfr_searches: list[dict]
+    rfr_candidates: list[dict]
+    oifr_checks: list[dict]
+    audits: list[ForceAudit]
 
     @property
     def alerts(self) -> list[Alert]:
@@ -140,10 +199,25 @@ class Facts:
     def events_of(self, object_type: str, object_id) -> list["EventRef"]:
         return self.events.get((object_type, str(object_id)), [])
 
+    def deletions(self) -> dict[str, dict[str, int]]:
+        """Per kind of biometric data, the deletions that fell due in the period: done on time, done late,
+        and still outstanding at `as_of` (rule 22: deletions done against deletions due)."""
+        kinds = {k.value: {"due": 0, "done": 0, "on_time": 0, "late": 0, "outstanding": 0} for k in DeletionKind}
+        for kind, counts in self.deletion_counts.items():
+            kinds[kind]["late"] = counts["late"]
+            kinds[kind]["on_time"] = counts["done"] - counts["late"]
+        for item in self.outstanding:
+            kinds[item["kind"]]["outstanding"] += item["items"]
+        for row in kinds.values():
+            row["done"] = row["on_time"] + row["late"]
+            row["due"] = row["done"] + row["outstanding"]
+        return kinds
+
 
 def decided_deployments(*, forces, start: datetime, end: datetime):
+    """LFR deployments of the forces that start in [start, end) and reached a decision."""
     decided = Exists(Authorisation.objects.filter(deployment=OuterRef("pk")))
-    return (Deployment.objects.filter(force__in=forces, kind=Kind.LFR, starts_at__lt=end, ends_at__gte=start)
+    return (Deployment.objects.filter(force__in=forces, kind=Kind.LFR, starts_at__gte=start, starts_at__lt=end)
             .filter(decided))
 
 
@@ -195,14 +269,16 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
             faces=expected_faces, watchlist_size=size, rate=rate,
             value=expected_faces * size * rate if expected_faces is not None and rate is not None else None)
         faces_seen = seen.get("faces") or 0
-        days = policy.value("review.post_deployment_days", d.ended_at) if d.ended_at else None
+        ended = d.ended_at if d.ended_at and d.ended_at <= as_of else None  # a stop recorded for later is not one yet
+        days = policy.value("review.post_deployment_days", ended) if ended else None
         facts.append(DeploymentFacts(
             deployment=d, authorisations=list(d.authorisations.all()), assessment=assessment,
             review=one(d, "review"), watchlist=one(d, "watchlist"), size=size, by_category=by_category,
             faces=faces_seen, discarded=seen.get("discarded") or 0, alerts=alerts_by.get(d.pk, []),
-            review_due_at=d.ended_at + timedelta(days=days) if days is not None else None,
+            review_due_at=ended + timedelta(days=days) if days is not None else None,
             expected=expected, expected_for_faces_seen=faces_seen * size * rate if rate is not None else None,
-            legal_bases=sorted(b.code for b in d.legal_bases.all()),
+            legal_bases=sorted(b.code for b in d.legal_bases.all()), counts=alert_counts(alerts_by.get(d.pk, [])),
+            over=deployment_is_over(d, as_of), state=deployment_state(d, as_of),
         ))
 
     # Audit events the report cites: everything recorded of its deployments (their decisions, watchlist entries,
@@ -228,6 +304,7 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
     late = Q(done_at__gt=F("due_at"))
     deletion_counts = {row["kind"]: {"done": row["done"], "late": row["late"]} for row in
                        deletions.values("kind").annotate(done=Count("id"), late=Count("id", filter=late))}
+    searches = RfrSearch.objects.filter(force__in=forces, created_at__gte=start, created_at__lt=end)
     late_deletions = list(deletions.filter(late).values("kind", "force_id", "deployment_id", "object_type",
                                                         "object_id", "due_at", "done_at"))
     return Facts(
@@ -238,7 +315,25 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
         .values("alert").distinct().count(),
         documents=documents_in_force(forces=forces, at=min(end, as_of)),
         hygiene=watchlist_hygiene(deployments=ids, at_dates={d.pk: d.starts_at.date() for d in deployments}),
+        rfr_searches=list(searches.values("pk", "created_at", "probe_source", "probe_deleted_at", "threshold",
+                                          "face_model__algorithm_id")),
+        rfr_candidates=list(RfrCandidate.objects.filter(search__in=searches).values("search_id", "status")),
+        oifr_checks=list(OifrCheck.objects.filter(force__in=forces, created_at__gte=start, created_at__lt=end)
+                         .values("pk", "created_at", "reason", "subject_category", "place_type", "matched_id",
+                                 "threshold", "face_model__algorithm_id")),
+        audits=audits_of(forces=forces, start=start, end=end),
     )
+
+
+def audits_of(*, forces, start: datetime, end: datetime) -> list[ForceAudit]:
+    """The oversight body's audits of the forces that cover the period or were opened in it."""
+    return list(ForceAudit.objects.filter(force__in=forces)
+                .filter(Q(period_start__lt=end.date(), period_end__gte=start.date())
+                        | Q(opened_at__gte=start, opened_at__lt=end))
+                .select_related("force", "opened_by", "closed_by", "sampled_by")
+                .prefetch_related("findings__created_by", "recommendations__finding",
+                                  "recommendations__responses__responded_by")
+                .order_by("opened_at", "id"))
 
 
 def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: datetime,
@@ -253,9 +348,9 @@ def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: date
     holding = Deployment.objects.filter(pk__in=set(images) | set(templates)).only(
         "force_id", "status", "ends_at", "ended_at")
     for d in holding:
-        if not (d.status in OVER or d.ends_at <= as_of):
+        if not deployment_is_over(d, as_of):
             continue
-        ended = min(filter(None, [d.ended_at, d.ends_at]))
+        ended = deployment_end(d)
         due = ended + timedelta(hours=policy.value("retention.watchlist_template_hours", ended))
         if start <= due < end and due < as_of:
             rows.append({"kind": "watchlist_template", "force_id": d.force_id, "deployment_id": d.pk,

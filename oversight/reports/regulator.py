@@ -23,14 +23,14 @@ from django.utils.safestring import SafeString
 from deployments.models import Authorisation, DocumentKind, Status
 from deployments.rules import RULES
 from matching.models import (
-    CandidateStatus, Decision, DeletionKind, OifrCheck, OifrReason, OifrSubjectCategory, Outcome, PRIVATE_PLACES,
-    ProbeSource, RfrCandidate, RfrSearch,
+    CandidateStatus, DeletionKind, OifrCheck, OifrReason, OifrSubjectCategory, Outcome, PRIVATE_PLACES, ProbeSource,
+    RfrSearch,
 )
 from oversight import charts
 from oversight.models import AuditEvent, Checkpoint, Force, Rank
 from oversight.reports import exceptions as exc
 from oversight.reports.models import ForceAudit
-from oversight.reports.period import Facts, bounds, load, one
+from oversight.reports.period import STATES, Facts, bounds, load, one
 from oversight.reports.proof import audit_log_proof
 
 Progress = Callable[[int, str], None]
@@ -111,7 +111,7 @@ def regulator_report(*, forces, start: date, end: date, checkpoint: Checkpoint, 
     begin, finish = bounds(start, end)
     step(10, "Reading deployments, alerts and retention records")
     facts = load(forces=forces, start=begin, end=finish, as_of=as_of)
-    audits = _audits_of(forces=forces, start=begin, end=finish)
+    audits = facts.audits
     report = RegulatorReport(forces=forces, all_forces=all_forces, start=start, end=end, generated_at=as_of,
                              checkpoint=checkpoint)
     step(25, "Counting alerts, outcomes and false alerts")
@@ -122,7 +122,7 @@ def regulator_report(*, forces, start: date, end: date, checkpoint: Checkpoint, 
     report.hygiene = _hygiene(facts)
     report.false_alerts = _false_alerts(report.deployments)
     report.retention = _retention(facts)
-    report.rfr, report.oifr = _rfr(forces, begin, finish), _oifr(forces, begin, finish)
+    report.rfr, report.oifr = _rfr(facts), _oifr(facts)
     report.capabilities = _capabilities(facts, report)
     report.documents = _documents(facts)
     report.reviews_overdue = [row for row in report.deployments if row["review"]["state"] == "overdue"]
@@ -204,33 +204,18 @@ def _review_state(df, as_of: datetime) -> dict:
             "reviewed_at": None, "due_at": df.review_due_at, "url": ""}
 
 
-def _alert_counts(alerts) -> dict:
-    counts = {"alerts": len(alerts), "true_matches": 0, "false_alerts": 0, "inconclusive": 0, "undecided": 0,
-              "engagements": 0, "arrests": 0, "outcomes": {o.value: 0 for o in Outcome}}
-    key = {Decision.TRUE_MATCH: "true_matches", Decision.FALSE_ALERT: "false_alerts",
-           Decision.INCONCLUSIVE: "inconclusive"}
-    for alert in alerts:
-        adjudication = one(alert, "adjudication")
-        counts[key[adjudication.decision] if adjudication else "undecided"] += 1
-        engagement = one(alert, "engagement")
-        if engagement is not None:
-            counts["engagements"] += 1
-            counts["outcomes"][engagement.outcome] += 1
-    counts["arrests"] = counts["outcomes"][Outcome.ARRESTED]
-    return counts
-
-
 def _rate(numerator, denominator) -> float | None:
     return numerator / denominator if denominator else None
 
 
 def _deployment_row(df, facts: Facts, views: dict[int, dict]) -> dict:
     d = df.deployment
-    counts = _alert_counts(df.alerts)
+    counts = df.counts
     current = next((a for a in reversed(df.authorisations) if a.decision == Authorisation.Decision.AUTHORISED), None)
     return {
         "pk": d.pk, "url": link("deployment-detail", d.pk), "title": d.title, "force": d.force,
-        "status": d.get_status_display(), "starts_at": d.starts_at, "ends_at": d.ends_at,
+        "status": d.get_status_display(), "state": df.state, "state_label": STATES[df.state],
+        "starts_at": d.starts_at, "ends_at": d.ends_at,
         "location": d.location_name, "location_justification": d.location_justification,
         "objective": d.policing_objective,
         "notice": (f"Critical-threat exemption: {d.critical_threat_reason}" if d.critical_threat_exemption
@@ -334,37 +319,31 @@ def _false_alerts(rows: list[dict]) -> dict:
 
 
 def _retention(facts: Facts) -> dict:
-    kinds = {k.value: {"label": k.label, "due": 0, "on_time": 0, "late": 0, "outstanding": 0} for k in DeletionKind}
-    for kind, counts in facts.deletion_counts.items():
-        kinds[kind]["late"] = counts["late"]
-        kinds[kind]["on_time"] = counts["done"] - counts["late"]
-    for item in facts.outstanding:
-        kinds[item["kind"]]["outstanding"] += item["items"]
-    for row in kinds.values():
-        row["done"] = row["on_time"] + row["late"]
-        row["due"] = row["done"] + row["outstanding"]
+    kinds = facts.deletions()
+    for kind, row in kinds.items():
+        row["label"] = DeletionKind(kind).label
     total = {key: sum(row[key] for row in kinds.values()) for key in ("due", "done", "on_time", "late", "outstanding")}
     return {"kinds": kinds, "total": total, "held_alerts": facts.held_alerts}
 
 
-def _rfr(forces, start: datetime, end: datetime) -> dict:
-    searches = RfrSearch.objects.filter(force__in=forces, created_at__gte=start, created_at__lt=end)
-    sources = dict(searches.values("probe_source").annotate(n=Count("id")).values_list("probe_source", "n"))
-    candidates = RfrCandidate.objects.filter(search__in=searches).aggregate(
-        returned=Count("id"), corroborated=Count("id", filter=Q(status=CandidateStatus.CORROBORATED)),
-        rejected=Count("id", filter=Q(status=CandidateStatus.REJECTED)),
-        unreviewed=Count("id", filter=Q(status=CandidateStatus.UNREVIEWED)))
-    return {"searches": searches.count(),
+def _rfr(facts: Facts) -> dict:
+    searches, candidates = facts.rfr_searches, facts.rfr_candidates
+    sources = Counter(row["probe_source"] for row in searches)
+    statuses = Counter(row["status"] for row in candidates)
+    return {"searches": len(searches),
             "by_source": [(label, sources.get(value, 0)) for value, label in ProbeSource.choices],
-            "probes_deleted": searches.filter(probe_deleted_at__isnull=False).count(), **candidates}
+            "probes_deleted": sum(1 for row in searches if row["probe_deleted_at"] is not None),
+            "returned": len(candidates), "corroborated": statuses.get(CandidateStatus.CORROBORATED, 0),
+            "rejected": statuses.get(CandidateStatus.REJECTED, 0),
+            "unreviewed": statuses.get(CandidateStatus.UNREVIEWED, 0)}
 
 
-def _oifr(forces, start: datetime, end: datetime) -> dict:
-    checks = OifrCheck.objects.filter(force__in=forces, created_at__gte=start, created_at__lt=end)
-    reasons = dict(checks.values("reason").annotate(n=Count("id")).values_list("reason", "n"))
-    subjects = dict(checks.values("subject_category").annotate(n=Count("id")).values_list("subject_category", "n"))
-    return {"checks": checks.count(), "matched": checks.filter(matched__isnull=False).count(),
-            "private_places": checks.filter(place_type__in=PRIVATE_PLACES).count(),
+def _oifr(facts: Facts) -> dict:
+    checks = facts.oifr_checks
+    reasons = Counter(row["reason"] for row in checks)
+    subjects = Counter(row["subject_category"] for row in checks)
+    return {"checks": len(checks), "matched": sum(1 for row in checks if row["matched_id"] is not None),
+            "private_places": sum(1 for row in checks if row["place_type"] in PRIVATE_PLACES),
             "by_reason": [(label, reasons.get(value, 0)) for value, label in OifrReason.choices],
             "by_subject": [(label, subjects.get(value, 0)) for value, label in OifrSubjectCategory.choices]}
 
@@ -428,16 +407,6 @@ def _documents(facts: Facts) -> list[dict]:
                                             "published": doc.published}
                                            for doc in facts.documents.get(force.pk, [])]}
             for force in facts.forces]
-
-
-def _audits_of(*, forces, start: datetime, end: datetime) -> list[ForceAudit]:
-    return list(ForceAudit.objects.filter(force__in=forces)
-                .filter(Q(period_start__lt=end.date(), period_end__gte=start.date())
-                        | Q(opened_at__gte=start, opened_at__lt=end))
-                .select_related("force", "opened_by", "closed_by", "sampled_by")
-                .prefetch_related("findings__created_by", "recommendations__finding",
-                                  "recommendations__responses__responded_by")
-                .order_by("opened_at", "id"))
 
 
 def _audit_view(audit: ForceAudit, as_of: datetime) -> dict:

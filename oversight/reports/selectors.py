@@ -16,8 +16,7 @@ from oversight.models import Force
 from oversight.permissions import scope_to_forces
 from oversight.reports import exceptions as exc
 from oversight.reports.models import AuditStatus, ForceAudit, ReportRun
-from matching.models import Decision
-from oversight.reports.period import bounds, load, one
+from oversight.reports.period import bounds, load
 
 
 def is_oversight(user) -> bool:
@@ -57,9 +56,8 @@ def oversight_dashboard(*, year: int, as_of: datetime | None = None) -> dict:
         row = per_force[df.deployment.force_id]
         row["deployments"] += 1
         row["faces"] += df.faces
-        row["alerts"] += len(df.alerts)
-        row["false_alerts"] += sum(1 for a in df.alerts
-                                   if getattr(one(a, "adjudication"), "decision", "") == Decision.FALSE_ALERT)
+        row["alerts"] += df.counts["alerts"]
+        row["false_alerts"] += df.counts["false_alerts"]
         if df.expected_for_faces_seen is None:
             row["uncomputable"] += 1
         else:

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Count
 
 from deployments.audit_actions import DEPLOYMENT_TRANSITION
-from deployments.models import Authorisation, Deployment, Kind, Status
+from deployments.models import Deployment, Status
 from matching.models import ArrestReason, Engagement, Outcome
 from oversight.models import AuditEvent
 
@@ -107,15 +107,6 @@ def outcomes(deployment: Deployment) -> dict:
         else:
             counts["other_engagements"] += row["n"]
     return counts
-
-
-def cancelled_deployments(*, force, start: datetime, end: datetime, now: datetime) -> list[Deployment]:
-    """LFR deployments of the period that were authorised (and so could be notified) but never ran."""
-    authorised = Authorisation.objects.filter(decision=Authorisation.Decision.AUTHORISED).values("deployment_id")
-    candidates = (Deployment.objects.filter(force=force, kind=Kind.LFR, covert=False, activated_at__isnull=True,
-                                            starts_at__gte=start, starts_at__lt=end, pk__in=authorised)
-                  .select_related("force", "algorithm_version").order_by("starts_at", "id"))
-    return [d for d in candidates if d.status in NOT_AUTHORISED_NOW or d.ends_at <= now]
 
 
 def outcome_totals(rows: list[dict]) -> list[dict]:

@@ -1,6 +1,6 @@
 """Transparency reports: a force's public account of a period, frozen when published.
 
-A report is prepared as a draft (its figures computed from aggregates by `figures.py` and stored as a
+A report is prepared as a draft (its figures computed from aggregates by the `figures` package and stored as a
 snapshot), published by the oversight body (or a force administrator when policy allows), and from then
 on never changes: its snapshot and its rendered HTML, CSV, JSON and PDF are kept with the version, and the
 database itself refuses to alter them. A later version of the same period supersedes it; every published

@@ -1,6 +1,6 @@
 """Turning a report's figures into its four public forms: a web page, a PDF of the same page, CSV and JSON.
 
-Everything here works on the snapshot (a plain dict from `figures.py`), never on the database, so a
+Everything here works on the snapshot (a plain dict from the `figures` package), never on the database, so a
 published version can be rendered once and kept byte for byte.
 """
 from __future__ import annotations

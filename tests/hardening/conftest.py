@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
-from tests.matching.conftest import _png_with_declared_size, bad_images, live, make_live, photos  # noqa: F401
+from tests.matching.conftest import _png_with_declared_size, bad_images, live, make_live  # noqa: F401
 
 BROWSER_LEAKS = ("<_io.", "object at 0x", "Traceback", "BytesIO")
 

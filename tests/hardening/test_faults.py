@@ -23,7 +23,7 @@ from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, Device, FacesProcessed, VideoFeed
 from oversight.models import AuditEvent
 from oversight.demo.story import feed_video
-from tests.matching.conftest import make_live, photos  # noqa: F401  (fixture)
+from tests.matching.conftest import make_live
 from tests.serving.stack import remove, scratch_folder
 from tests.workers import ROOT, _database_url, _redis_answers, committed_db  # noqa: F401  (fixture)
 

@@ -14,16 +14,10 @@ from rest_framework.test import APIClient
 
 from deployments.models import Deployment, WatchlistEntry
 from matching import enrolment, live as live_matching
-from matching.face.samples import FILES, SAME_PERSON, sample_photos_dir
+from matching.face.samples import SAME_PERSON
 from tests.deployments.factories import lfr_deployment
 
 THRESHOLD = 0.94  # above the dlib floor (0.934); photos of one person score 0.95-0.97, others 0.82-0.85
-
-
-@pytest.fixture(scope="session")
-def photos() -> dict[str, bytes]:
-    folder = sample_photos_dir()
-    return {name: (folder / name).read_bytes() for name in FILES}
 
 
 def _png_with_declared_size(width: int, height: int) -> bytes:

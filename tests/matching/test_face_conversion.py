@@ -8,7 +8,7 @@ import pytest
 
 from matching.face import align, convert, dlib_model, reference
 from matching.face.pipeline import FacePipeline
-from matching.face.samples import SamplesUnavailable, sample_photos_dir
+from tests import needs
 
 
 @pytest.fixture(scope="module")
@@ -18,10 +18,7 @@ def net() -> dlib_model.DlibResNet:
 
 @pytest.fixture(scope="module")
 def face_chip() -> np.ndarray:
-    try:
-        photo = sample_photos_dir() / "obama.jpg"
-    except SamplesUnavailable as exc:
-        pytest.skip(f"sample photos could not be fetched from the package registry: {exc}")
+    photo = needs.sample_photos() / "obama.jpg"
     pipeline = FacePipeline()
     image = pipeline.decode(photo.read_bytes())
     (face,) = pipeline.detect(image)

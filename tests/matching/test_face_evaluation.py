@@ -12,6 +12,7 @@ import pytest
 from matching.face.evaluate import equal_error, evaluate_folder, read_labels, threshold_at_fmr
 from matching.face.paths import PROJECT_ROOT
 from matching.face.pipeline import FacePipeline
+from tests import needs
 
 # The labelled set lives beside the project (CI: ../shared/faces) and is never copied into it.
 FACES_DIR = Path(os.environ.get("FACES_DIR", PROJECT_ROOT.parent / "shared" / "faces"))
@@ -39,8 +40,7 @@ def test_the_equal_error_rate_is_where_both_error_rates_cross():
 @pytest.fixture
 def subset(tmp_path) -> Path:
     """labels.csv for the first six identities, pointing at the photos where they are."""
-    if not (FACES_DIR / "labels.csv").is_file():
-        pytest.skip(f"the labelled face set is not at {FACES_DIR} (set FACES_DIR)")
+    needs.labelled_face_set(FACES_DIR)
     rows = read_labels(FACES_DIR)
     chosen = list(dict.fromkeys(identity for _, identity in rows))[:6]
     with open(tmp_path / "labels.csv", "w", newline="") as f:

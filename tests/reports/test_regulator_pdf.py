@@ -5,7 +5,6 @@ Text is extracted with `pdftotext -layout` from Debian's poppler-utils (`apt-get
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -14,9 +13,7 @@ from matching.models import Alert
 from oversight.audit.checkpoints import checkpoint_make
 from oversight.reports.regulator import regulator_report
 from oversight.reports.rendering import render_html, render_pdf
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="pdftotext missing: apt-get install poppler-utils")
+from tests import needs
 
 
 @pytest.fixture
@@ -26,7 +23,7 @@ def rendered(world, tmp_path):
     pdf, pages = render_pdf(render_html(report, for_pdf=True), base_url="http://testserver/")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+    text = subprocess.run([needs.pdftotext(), "-layout", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     return report, pdf, pages, text
 

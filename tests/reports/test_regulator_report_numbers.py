@@ -23,8 +23,8 @@ def report(world):
 
 def _deployments(world):
     begin, finish = bounds(world.start, world.end)
-    return (Deployment.objects.filter(force__in=world.forces, kind="lfr", starts_at__lt=finish, ends_at__gte=begin,
-                                      authorisations__isnull=False).distinct())
+    return (Deployment.objects.filter(force__in=world.forces, kind="lfr", starts_at__gte=begin,
+                                      starts_at__lt=finish, authorisations__isnull=False).distinct())
 
 
 def test_it_counts_the_deployments_that_reached_a_decision(world, report):

@@ -13,11 +13,14 @@ Force B has a running deployment with 1 alert, an RFR search and an OIFR check: 
 
 `world.expected` holds the numbers the test computed itself from what it did (and checks against the
 database directly), never from the code under test.
+
+The world is built once for this folder of tests (tests/worlds.py); each test is rolled back to it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -25,20 +28,16 @@ from django.utils import timezone
 from deployments import services as governance
 from deployments.models import Deployment
 from matching import adjudication, enrolment, rfr
-from matching.face.samples import FILES, OTHER_PERSON, SAME_PERSON, sample_photos_dir
+from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed, OifrCheck, RfrCandidate, RfrSearch
 from matching.retention import retention_run
 from oversight import services as ground
+from tests.conftest import make_personas
 from tests.deployments.factories import lfr_deployment
 from tests.matching.conftest import make_live
+from tests.worlds import world_once
 
 SAME_AS_OBAMA2 = "32bit.png"  # the same photo as obama2.jpg, as an RGBA PNG
-
-
-@pytest.fixture(scope="session")
-def photos() -> dict[str, bytes]:
-    folder = sample_photos_dir()
-    return {name: (folder / name).read_bytes() for name in FILES}
 
 
 def month_span(today: date) -> tuple[date, date]:
@@ -62,6 +61,7 @@ class World:
     other_force: Deployment
     alerts: dict = field(default_factory=dict)
     expected: dict = field(default_factory=dict)
+    media: Path | None = None
 
 
 def _alerts_of(response) -> tuple[int, list[int]]:
@@ -195,9 +195,27 @@ def build_world(personas, photos) -> World:
     return world
 
 
+@pytest.fixture(scope="package")
+def built_world(django_db_setup, django_db_blocker, tmp_path_factory, photos):
+    media = tmp_path_factory.mktemp("transparency-world-media")
+    with world_once(lambda: build_world(make_personas(), photos), django_db_blocker=django_db_blocker,
+                    media=media) as world:
+        world.media = media
+        yield world
+
+
 @pytest.fixture
-def world(personas, photos) -> World:
-    return build_world(personas, photos)
+def world(built_world, db, settings) -> World:
+    settings.MEDIA_ROOT = built_world.media
+    return built_world
+
+
+@pytest.fixture
+def personas(request, db):
+    """The world's personas when a test uses the world; fresh ones otherwise."""
+    if "world" in request.fixturenames:
+        return request.getfixturevalue("world").personas
+    return make_personas()
 
 
 def admin_may_publish(personas, allowed: bool) -> None:

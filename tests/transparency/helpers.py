@@ -9,6 +9,7 @@ import subprocess
 from html.parser import HTMLParser
 
 from oversight.transparency import services
+from tests import needs
 
 
 def publish(world, *, publisher=None):
@@ -21,7 +22,7 @@ def publish(world, *, publisher=None):
 
 def pdf_text(data: bytes, *, layout: bool = False) -> str:
     """Text of a PDF, extracted with pdftotext (Debian's poppler-utils)."""
-    command = ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8", "-", "-"]
+    command = [needs.pdftotext(), *(["-layout"] if layout else []), "-enc", "UTF-8", "-", "-"]
     return subprocess.run(command, input=data, capture_output=True, check=True).stdout.decode()
 
 
