@@ -25,6 +25,7 @@ setup: system-deps $(STAMP) models
 	@# `db stop` holds until `db start`: running the demo or the tests is asking for the database again.
 	@test -n "$$DATABASE_URL" || $(PYTHON) manage.py db start >/dev/null
 	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py face_model register
 	$(PYTHON) manage.py collectstatic --noinput -v 0
 
 system-deps:

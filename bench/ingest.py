@@ -250,6 +250,9 @@ def main(argv=None) -> int:
     # Its own scratch database: the exact search joins the entries table of every deployment, so the
     # 111k entries of watchlist_search.py would slow this benchmark down (see the README).
     out = common.start("ingest", args.json, db_name=INGEST_DB + ("_others" if args.other_entries else ""))
+    from matching import engine
+
+    engine.face_model_register()  # as set-up does: the matcher runs only a registered model
     from django.conf import settings
     from django.utils import timezone
 

@@ -6,6 +6,7 @@ import threading
 from django.db import transaction
 
 from matching.face.pipeline import FacePipeline
+from oversight.error_responses import ServiceNotReady
 
 ALGORITHM_CODE = "dlib-resnet-v1"
 _lock = threading.Lock()
@@ -22,17 +23,33 @@ def pipeline() -> FacePipeline:
     return _pipeline
 
 
+class FaceModelNotRegistered(ServiceNotReady):
+    """The face model this process runs has no row in the model register: nothing may be matched with it."""
+
+
 def face_model_current():
-    """The FaceModel row for the ONNX file this process runs, registered (and audited) on first use."""
+    """The FaceModel row for the ONNX file this process runs. Reading it never writes: a model is registered
+    deliberately, with `manage.py face_model register` (set-up runs it), and until then matching is refused."""
+    from matching.models import FaceModel
+
+    info = pipeline().model_info()
+    model = FaceModel.objects.select_related("algorithm").filter(onnx_sha256=info["sha256"]).first()
+    if model is None:
+        raise FaceModelNotRegistered(
+            f"the face model this service runs ({info['name']}, file {info['sha256'][:12]}…) is not in the model "
+            "register; an administrator must register it (manage.py face_model register) before it is used")
+    return model
+
+
+def face_model_register(*, actor=None):
+    """Record the face model this process runs in the register (audited), under its algorithm version; the
+    existing row if it is there already. Returns (model, created)."""
     from deployments.models import AlgorithmVersion
     from matching.audit_actions import FACE_MODEL_REGISTER
     from matching.models import FaceModel
     from oversight.audit.log import audit_record
 
     info = pipeline().model_info()
-    existing = FaceModel.objects.filter(onnx_sha256=info["sha256"]).first()
-    if existing is not None:
-        return existing
     algorithm = AlgorithmVersion.objects.get(code=ALGORITHM_CODE)
     thresholds = {f"fmr_{fmr}": threshold for threshold, fmr in algorithm.calibration}
     with transaction.atomic():
@@ -46,7 +63,7 @@ def face_model_current():
             ),
         )
         if created:
-            audit_record(actor=None, action=FACE_MODEL_REGISTER, obj=model,
+            audit_record(actor=actor, action=FACE_MODEL_REGISTER, obj=model,
                          new={"name": model.name, "version": model.version, "onnx_sha256": model.onnx_sha256,
                               "algorithm": algorithm.code, "licence": model.licence})
-    return model
+    return model, created

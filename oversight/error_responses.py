@@ -57,7 +57,21 @@ def request_too_large(request, exc) -> HttpResponse:
                    message=f"The request has too many {what}; send fewer at once.")
 
 
+class ServiceNotReady(RuntimeError):
+    """A part the request needs is not set up yet (say, the face model is not in the register): a 503 that
+    says what an administrator must do, never a server error. Raised by the layers above with their own words."""
+
+
+def service_not_ready(request, exc) -> HttpResponse:
+    logger.error("not ready while serving %s: %s", request.path, exc)
+    return _answer(request, status=503, title="Service not ready",
+                   message=f"The service is not ready: {exc}. Nothing you sent was saved.",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def response_for(request, exc) -> HttpResponse | None:
+    if isinstance(exc, ServiceNotReady):
+        return service_not_ready(request, exc)
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unreachable while serving %s: %s", request.path, exc)
         return database_unavailable(request)

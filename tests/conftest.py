@@ -66,6 +66,16 @@ def personas(db) -> Personas:
     return make_personas()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def face_model_registered(django_db_setup, django_db_blocker):
+    """The face model is registered deliberately, as set-up does (`manage.py face_model register`): once, in the
+    test database's starting state, like the migrations' seeded rows."""
+    from matching.engine import face_model_register
+
+    with django_db_blocker.unblock():
+        face_model_register()
+
+
 @pytest.fixture(scope="session")
 def photos() -> dict[str, bytes]:
     """The sample face photos by file name; a test that needs them fails, naming how to fetch them, if absent."""

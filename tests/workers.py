@@ -77,6 +77,9 @@ def committed_db(transactional_db):
     flush). During the test the triggers are on.
     """
     _seed_again()
+    from matching.engine import face_model_register
+
+    face_model_register()  # flushed with the rest: registered again, as set-up does
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")

@@ -272,6 +272,7 @@ def camera_feed(say, deployment_, device, operator, frames: list[bytes]) -> Vide
 
 # --- the story ---------------------------------------------------------------------------------------
 def play(*, say, people_only: bool = False) -> dict:
+    engine.face_model_register()  # as set-up does; the matcher refuses a model that is not in the register
     admin, forces, people = organisations(say)
     van_fleet(say, admin)
     links = [("Public transparency site", "/"), ("Legal-basis register", "/legal-bases/")]

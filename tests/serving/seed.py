@@ -19,6 +19,9 @@ from matching.face.samples import FILES, sample_photos_dir  # noqa: E402
 def main() -> None:
     folder = sample_photos_dir()
     photos = {name: (folder / name).read_bytes() for name in FILES}
+    from matching.engine import face_model_register
+
+    face_model_register()  # as set-up does
     personas = make_personas()
     live = make_live(personas, photos)
     token, _ = Token.objects.get_or_create(user=personas.auditor)
