@@ -59,6 +59,10 @@ class AlgorithmVersion(models.Model):
         help_text="[[threshold, false-match rate per comparison], ...], used for expected false alerts.",
     )
     calibration_source = models.CharField(max_length=300, blank=True)
+    calibration_pairs = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="How many impostor comparisons the calibration measured: a rate below one in this many is "
+                  "extrapolated, not measured. Blank if the vendor's test report does not say.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from deployments.models import (
 from oversight.models import Force
 from oversight.permissions import forces_visible_to, scope_to_forces
 from oversight.policy import policy_in_force
+from oversight.statistics import wilson_interval
 
 
 # --- Scoped lists ---------------------------------------------------------------------------------
@@ -203,6 +204,14 @@ def watchlist_evidence(*, watchlist: Watchlist | None, at: datetime) -> list[Cat
     return list(groups.values())
 
 
+def _count_in_words(value: float) -> str:
+    if value < 0.01:
+        return "less than 0.01"
+    if value < 10:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:,.0f}"
+
+
 def false_match_rate(*, algorithm: AlgorithmVersion, threshold: float) -> float | None:
     """Per-comparison false-match rate at `threshold`, interpolated in log space between calibration points.
 
@@ -227,17 +236,33 @@ class ExpectedFalseAlerts:
     watchlist_size: int
     rate: float | None
     value: float | None
+    pairs: int | None = None  # impostor comparisons behind the calibration, when known
+
+    @property
+    def measured(self) -> bool | None:
+        """Whether the rate at this threshold lies inside what the calibration could measure (None: not known)."""
+        if self.rate is None or not self.pairs:
+            return None
+        return self.rate >= 1 / self.pairs
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """95% range of the expected false alerts, from the calibration's own sampling error."""
+        if self.value is None or not self.pairs:
+            return None
+        low, high = wilson_interval(self.rate * self.pairs, self.pairs)
+        comparisons = self.faces * self.watchlist_size
+        return comparisons * low, comparisons * high
+
+    @property
+    def interval_in_words(self) -> str | None:
+        bounds = self.interval
+        return None if bounds is None else f"{_count_in_words(bounds[0])} to {_count_in_words(bounds[1])}"
 
     @property
     def in_words(self) -> str | None:
         """The expected number as an approver reads it: no exponents."""
-        if self.value is None:
-            return None
-        if self.value < 0.01:
-            return "less than 0.01"
-        if self.value < 10:
-            return f"{self.value:.2f}".rstrip("0").rstrip(".")
-        return f"{self.value:,.0f}"
+        return None if self.value is None else _count_in_words(self.value)
 
     @property
     def rate_in_words(self) -> str | None:
@@ -259,7 +284,8 @@ def expected_false_alerts(*, deployment: Deployment) -> ExpectedFalseAlerts:
     size = watchlist.entries.count() if watchlist else 0
     rate = false_match_rate(algorithm=deployment.algorithm_version, threshold=deployment.threshold)
     value = faces * size * rate if faces is not None and rate is not None else None
-    return ExpectedFalseAlerts(faces=faces, watchlist_size=size, rate=rate, value=value)
+    return ExpectedFalseAlerts(faces=faces, watchlist_size=size, rate=rate, value=value,
+                               pairs=deployment.algorithm_version.calibration_pairs)
 
 
 def review_due_at(*, deployment: Deployment) -> datetime | None:

@@ -44,6 +44,7 @@ SEED_MIGRATIONS = (
     "deployments.migrations.0002_seed_algorithms_vans_categories",
     "matching.migrations.0002_calibrate_dlib_and_floor",
     "oversight.migrations.0006_matcher_rule_settings",
+    "deployments.migrations.0006_algorithm_calibration_pairs",
 )
 
 

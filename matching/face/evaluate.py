@@ -18,6 +18,7 @@ import numpy as np
 
 from matching.face.errors import ImageRejected
 from matching.face.pipeline import FacePipeline
+from oversight.statistics import wilson_interval
 
 Progress = Callable[[int, int], None]
 
@@ -51,19 +52,6 @@ def embed_folder(
 
 FMR_TARGETS = (("1e-2", 1e-2), ("1e-3", 1e-3), ("1e-4", 1e-4))
 WATCHLIST_SIZES = (100, 1_000, 10_000)
-Z_95 = 1.959964
-
-
-def wilson_interval(matches: int, pairs: int, z: float = Z_95) -> tuple[float, float]:
-    """95% Wilson score interval of a rate observed as `matches` in `pairs` (honest also at 0 matches)."""
-    if pairs <= 0:
-        return 0.0, 1.0
-    p = matches / pairs
-    centre = (p + z * z / (2 * pairs)) / (1 + z * z / pairs)
-    half = z * math.sqrt(p * (1 - p) / pairs + z * z / (4 * pairs * pairs)) / (1 + z * z / pairs)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def fpir(fmr: float, watchlist_size: int) -> float:
     """Chance that one face of someone not on the watchlist matches at least one of its entries."""
     return float(-math.expm1(watchlist_size * math.log1p(-min(fmr, 1 - 1e-16))))

@@ -47,3 +47,30 @@ def test_a_bad_calibration_table_is_refused(personas):
         services.algorithm_version_create(actor=personas.oversight_admin, code="bad-v1", vendor="x", name="x",
                                           version="1", calibration=[[0.6, 1e-8], [0.5, 1e-6]])
     assert "calibration" in info.value.message_dict
+
+
+def test_the_estimate_carries_the_evaluations_uncertainty_and_says_when_it_is_extrapolated(personas, submitted):
+    """The platform's matcher was calibrated on 50,842 impostor pairs: at 0.94 (a measured rate) the approver
+    reads a 95% range; at 0.96 the rate is below one in 50,842, and the page says the estimate is extrapolated."""
+    from django.test import Client
+
+    dlib = AlgorithmVersion.objects.get(code="dlib-resnet-v1")
+    assert dlib.calibration_pairs == 50_842
+    submitted.algorithm_version = dlib
+    client = Client()
+    client.force_login(personas.approver_a)
+
+    submitted.threshold = 0.94
+    submitted.save(update_fields=["algorithm_version", "threshold"])
+    measured = selectors.expected_false_alerts(deployment=submitted)
+    low, high = measured.interval
+    assert measured.measured is True and low < measured.value < high
+    page = client.get(f"/deployments/{submitted.pk}/").content.decode()
+    assert f"likely between {measured.interval_in_words} (95%)" in page and 'id="extrapolated"' not in page
+
+    submitted.threshold = 0.96
+    submitted.save(update_fields=["threshold"])
+    beyond = selectors.expected_false_alerts(deployment=submitted)
+    assert beyond.measured is False and beyond.rate < 1 / 50_842
+    page = client.get(f"/deployments/{submitted.pk}/").content.decode()
+    assert 'id="extrapolated"' in page and "goes beyond what was tested" in page and "50,842" in page

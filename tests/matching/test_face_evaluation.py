@@ -112,7 +112,8 @@ def test_the_evaluate_matcher_command_refuses_a_folder_without_labels(tmp_path):
 
 
 def test_the_interval_of_a_rate_is_honest_at_zero_and_the_identification_rate_grows_with_the_watchlist():
-    from matching.face.evaluate import expectations, fpir, wilson_interval
+    from matching.face.evaluate import expectations, fpir
+    from oversight.statistics import wilson_interval
 
     low, high = wilson_interval(0, 50_000)
     assert low == 0 and 3 / 50_000 < high < 4 / 50_000  # "nothing seen" still allows about 4 in 50,000
