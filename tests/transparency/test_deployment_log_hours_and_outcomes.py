@@ -10,7 +10,7 @@ from deployments.models import Deployment
 from matching.models import Alert, Engagement
 from oversight import services as ground
 from oversight.models import Rank, Role
-from oversight.transparency import figures
+from oversight.transparency.figures.wording import local
 from oversight.transparency.templatetags.transparency import window
 from tests.deployments.factories import lfr_deployment
 from tests.deployments.helpers import REASONS
@@ -57,8 +57,8 @@ def test_the_log_gives_hours_run_stopped_and_cancelled_deployments_and_outcomes_
     row = log[f"LFR-{first.pk}"]
     assert row["status"] == "completed" and row["status_reason"] == ""
     assert row["hours_ran"] == _hours(first)
-    assert row["ran_from"] == figures._local(first.activated_at).replace(second=0, microsecond=0).isoformat()
-    assert row["ran_until"] == figures._local(first.ended_at).replace(second=0, microsecond=0).isoformat()
+    assert row["ran_from"] == local(first.activated_at).replace(second=0, microsecond=0).isoformat()
+    assert row["ran_until"] == local(first.ended_at).replace(second=0, microsecond=0).isoformat()
     arrests = Engagement.objects.filter(alert__deployment=first, outcome="arrested")
     assert row["arrests"] == arrests.count() == 2
     # The first arrest gave no reason: it is the category the person was listed under.

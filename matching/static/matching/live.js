@@ -245,9 +245,12 @@
     form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
   }
 
+  // Keys of an error answer that say which rule refused, for software and auditors: never shown as messages.
+  var NOT_MESSAGES = ["rules", "rule", "violations", "code"];
+
   function showErrors(form, errors) {
     var first = null;
-    Object.keys(errors).forEach(function (name) {
+    Object.keys(errors).filter(function (name) { return NOT_MESSAGES.indexOf(name) < 0; }).forEach(function (name) {
       var messages = [].concat(errors[name]);
       var field = form.querySelector('[data-field="' + name + '"]') || form.querySelector('[data-field="__all__"]');
       var holder = field.classList.contains("error-messages") ? field : field.querySelector(".error-messages");
