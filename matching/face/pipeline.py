@@ -103,6 +103,7 @@ class FacePipeline:
         self.score_threshold = score_threshold
         self.batch_size = batch_size
         self._model_sha256 = convert.sha256_file(self.model_path)
+        self._info: dict | None = None
         self._detector = detect.create_session(threads)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -181,6 +182,13 @@ class FacePipeline:
         return Enrolment(self.embed_chips([chip])[0], face, chip)
 
     def model_info(self) -> dict:
+        """What this pipeline runs: constant for its life, so worked out once (reading installed packages' versions
+        costs milliseconds, and the live path asks on every request)."""
+        if self._info is None:
+            self._info = self._describe()
+        return dict(self._info)
+
+    def _describe(self) -> dict:
         return {
             "name": self.embedder.name,
             "version": self.embedder.version(),
