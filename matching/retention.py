@@ -19,9 +19,7 @@ from deployments.models import WatchlistEntry
 from matching import rules
 from matching.audit_actions import DELETION
 from matching.models import Alert, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
-from matching.rules import (  # noqa: F401  (where other modules found them before the rulebook held them)
-    ENDED, _deployments_holding_watchlist_data, alert_due_at, deployment_end, probe_due_at, watchlist_due_at,
-)
+from matching.rules import _deployments_holding_watchlist_data, alert_due_at, probe_due_at, watchlist_due_at
 from oversight.audit.log import audit_record
 
 

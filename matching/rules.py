@@ -50,10 +50,6 @@ def _choices(choices) -> str:
 
 
 # --- Retention periods: the one place that says when data is due for deletion ---------------------
-def deployment_over(deployment: Deployment, now: datetime) -> bool:
-    return deployment_is_over(deployment, now)  # the one definition (deployments.lifecycle)
-
-
 def watchlist_due_at(deployment: Deployment) -> tuple[datetime, PolicySetting]:
     end = deployment_end(deployment)
     setting = policy_in_force("retention.watchlist_template_hours", at=end)
@@ -243,7 +239,7 @@ def _deployments_holding_watchlist_data(force=None):
 def watchlist_deletion(ctx: Context):
     problems = []
     for deployment in _deployments_holding_watchlist_data(ctx.force):
-        if not deployment_over(deployment, ctx.at):
+        if not deployment_is_over(deployment, ctx.at):
             continue
         due, setting = watchlist_due_at(deployment)
         ctx.settings[setting.pk] = setting
@@ -334,5 +330,5 @@ def check_report(*, force=None, at: datetime | None = None) -> Result:
 
 
 __all__ = ["ADJUDICATION", "ENDED", "LEGAL_HOLD", "OIFR", "REPORT", "RETENTION", "RFR", "alert_due_at",
-           "check_report", "check_retention", "deployment_end", "deployment_over", "probe_due_at",
+           "check_report", "check_retention", "deployment_end", "probe_due_at",
            "search_threshold", "watchlist_due_at"]

@@ -86,7 +86,7 @@ def alert_counts(*, deployment) -> dict:
 def deletions_report(*, user, now: datetime | None = None) -> dict:
     """Deletions done (on time or late) and deletions due but not yet done, for the forces `user` may see."""
     from deployments.lifecycle import deployment_is_over
-    from matching.retention import _deployments_holding_watchlist_data, alert_due_at, watchlist_due_at
+    from matching.rules import _deployments_holding_watchlist_data, alert_due_at, watchlist_due_at
 
     now = now or timezone.now()
     done = scope_to_forces(Deletion.objects.all(), user)
