@@ -1,4 +1,4 @@
-"""Faces per second through the live service (`matching.live.frames_ingest`) against the bare pipeline.
+"""Faces per second through the live service (`matching.services.live.frames_ingest`) against the bare pipeline.
 
     .venv/bin/python bench/ingest.py [--seconds 60] [--json]
 
@@ -91,7 +91,7 @@ def _personas():
 def deployment_with_factory(out, photos: dict[str, bytes]):
     from tests.deployments.factories import lfr_deployment
 
-    from matching import enrolment
+    from matching.services import enrolment
 
     force, operator, approver = _personas()
     deployment = lfr_deployment(force=force, operator=operator, approver=approver, stage="active",
@@ -111,7 +111,7 @@ def deployment_with_bulk(out, photos: dict[str, bytes]):
     from django.core.files.base import ContentFile
 
     from deployments.models import WatchlistEntry
-    from matching import engine
+    from matching.services import engine
     from matching.models import WatchlistTemplate
 
     force = common.bench_force()
@@ -136,7 +136,7 @@ def set_up(out, photos: dict[str, bytes], *, bulk: bool = False):
 
     from deployments.models import Deployment
     from deployments.selectors import authorisation_current
-    from matching import engine
+    from matching.services import engine
     from matching.models import Device, WatchlistTemplate
 
     key = "ingest:deployment" + (":bulk" if bulk else "")
@@ -168,7 +168,7 @@ def set_up(out, photos: dict[str, bytes], *, bulk: bool = False):
 
 
 def device_for(deployment, operator):
-    from matching import live
+    from matching.services import live
     from matching.models import Device
 
     existing = Device.objects.filter(deployment=deployment, revoked_at__isnull=True).first()
@@ -250,14 +250,14 @@ def main(argv=None) -> int:
     # Its own scratch database: the exact search joins the entries table of every deployment, so the
     # 111k entries of watchlist_search.py would slow this benchmark down (see the README).
     out = common.start("ingest", args.json, db_name=INGEST_DB + ("_others" if args.other_entries else ""))
-    from matching import engine
+    from matching.services import engine
 
     engine.face_model_register()  # as set-up does: the matcher runs only a registered model
     from django.conf import settings
     from django.utils import timezone
 
     from deployments.models import Deployment
-    from matching import engine, live
+    from matching.services import engine, live
     from matching.face.samples import sample_photos_dir
 
     folder = sample_photos_dir()

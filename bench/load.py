@@ -185,7 +185,7 @@ def run_phase(*, devices: int, readers: int, seconds: float, live_url: str, web_
 def bare_faces_per_s(frames: list[bytes], seconds: float) -> float:
     """The bare pipeline on the same frames, one request's worth at a time, in this process."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from matching import engine
+    from matching.services import engine
 
     pipeline = engine.pipeline()
     for data in frames:  # warm up

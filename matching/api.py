@@ -23,7 +23,8 @@ from rest_framework.views import APIView
 
 from deployments.selectors import deployment_list
 from oversight.api import JSONParser, WholeNumberFilter
-from matching import adjudication, enrolment, live, rfr, selectors
+from matching import selectors
+from matching.services import adjudication, enrolment, live, rfr
 from matching.face.errors import ImageTooLarge
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch

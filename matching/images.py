@@ -14,7 +14,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 
-from matching import engine
+from matching.services import engine
 from matching.face.decode import DEFAULT_MAX_REQUEST_PIXELS, PixelBudget
 from matching.face.errors import ImageRejected, QualityRejected
 

@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 @shared_task(name="matching.tasks.retention_run")
 def retention_run() -> dict:
     """Scheduled: delete templates, images and probes whose retention period has passed."""
-    from matching.retention import retention_run as run
+    from matching.services.retention import retention_run as run
 
     report = run()
     return {"watchlist_entries": report.watchlist_entries, "alerts": report.alerts, "rfr_probes": report.rfr_probes}
@@ -21,7 +21,7 @@ def retention_run() -> dict:
              autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60,
              retry_jitter=False, max_retries=10)
 def video_feed_process(feed_id: int) -> dict:
-    from matching.feeds import FeedHeldElsewhere, video_feed_run
+    from matching.services.feeds import FeedHeldElsewhere, video_feed_run
     from matching.models import VideoFeed
 
     feed = VideoFeed.objects.select_related("device__deployment").get(pk=feed_id)
@@ -37,6 +37,6 @@ def video_feed_process(feed_id: int) -> dict:
 def video_feeds_watch() -> dict:
     """Scheduled: resume (or, when they keep stalling, fail) running feeds that stopped making progress and
     that no worker holds."""
-    from matching.feeds import video_feeds_watch as watch
+    from matching.services.feeds import video_feeds_watch as watch
 
     return watch(stale_after=timedelta(minutes=settings.VIDEO_FEED_STALE_MINUTES))

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_POST
 from deployments.files import face_image_response
 from deployments.models import Kind, Status
 from deployments.selectors import deployment_list, watchlist_category_list
-from matching import adjudication, feeds, live, rfr, selectors
+from matching import selectors
+from matching.services import adjudication, feeds, live, rfr
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_preview_data_uri
 from matching.forms import (
     CandidateMarkForm, DecisionForm, DeviceForm, EngagementForm, OifrCheckForm, RfrSearchForm, VideoFeedForm,

@@ -70,7 +70,7 @@ def personas(db) -> Personas:
 def face_model_registered(django_db_setup, django_db_blocker):
     """The face model is registered deliberately, as set-up does (`manage.py face_model register`): once, in the
     test database's starting state, like the migrations' seeded rows."""
-    from matching.engine import face_model_register
+    from matching.services.engine import face_model_register
 
     with django_db_blocker.unblock():
         face_model_register()

@@ -78,7 +78,7 @@ def committed_db(transactional_db):
     flush). During the test the triggers are on.
     """
     _seed_again()
-    from matching.engine import face_model_register
+    from matching.services.engine import face_model_register
 
     face_model_register()  # flushed with the rest: registered again, as set-up does
     yield

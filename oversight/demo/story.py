@@ -25,11 +25,11 @@ from PIL import Image
 
 from deployments import services as governance
 from deployments.models import Deployment, DocumentKind
-from matching import adjudication, engine, enrolment, live, rfr
+from matching.services import adjudication, engine, enrolment, live, rfr
 from matching.face.samples import CROWD_FILES, FILES, SamplesUnavailable, crowd_photos_dir, sample_photos_dir
-from matching.feeds import video_feed_run, video_feed_start
+from matching.services.feeds import video_feed_run, video_feed_start
 from matching.models import Alert, VideoFeed
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from oversight import services
 from oversight.audit.checkpoints import checkpoint_make
 from oversight.demo.people import FORCES, PEOPLE, ROLLOUT_FORCES, VAN_ALLOCATION

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from deployments.models import Authorisation
-from matching import enrolment
+from matching.services import enrolment
 from matching.face.samples import FILES, OTHER_PERSON, SAME_PERSON, sample_photos_dir
 from matching.models import Alert, RfrSearch
 from tests.browser.conftest import sign_in

@@ -12,11 +12,11 @@ from django.test import Client
 
 from deployments import services as governance
 from deployments.models import Deployment, WatchlistEntry
-from matching import enrolment, live as live_matching
+from matching.services import enrolment, live as live_matching
 from matching.audit_actions import DEVICE_CREATE, ENTRY_ENROL, ENTRY_ENROL_REJECT
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Device, WatchlistTemplate
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from oversight.models import AuditEvent
 from tests.deployments.factories import lfr_deployment
 from tests.hardening.conftest import jpeg, readable

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from config import embedded_db
-from matching import feeds
+from matching.services import feeds
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, Device, FacesProcessed, VideoFeed
 from oversight.models import AuditEvent

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from matching import engine, live as live_matching
+from matching.services import engine, live as live_matching
 from matching.audit_actions import ALERT_RAISE
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed, FrameReceipt

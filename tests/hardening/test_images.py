@@ -15,7 +15,8 @@ from django.test import Client
 from PIL import Image
 
 from deployments.models import WatchlistEntry
-from matching import engine, enrolment, images
+from matching import images
+from matching.services import engine, enrolment
 from matching.face.decode import DEFAULT_MAX_REQUEST_PIXELS, PixelBudget
 from matching.face.errors import ImageRejected
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
@@ -118,7 +119,7 @@ def _big_png(side: int, shade: int) -> bytes:
 
 
 def test_a_batch_of_large_frames_holds_one_decoded_frame_at_a_time_and_stops_at_the_request_budget(live):
-    from matching import live as live_matching
+    from matching.services import live as live_matching
 
     side = 6000  # 36 megapixels, under the 40 per image; six of them exceed the 200 per request
     frames = [_big_png(side, 40 * (i + 1)) for i in range(6)]
@@ -185,7 +186,7 @@ def test_an_rfr_crime_reference_over_the_field_length_is_a_400_and_leaves_no_pro
     # The service refuses it too, before anything is written (the page and other callers go through it).
     from django.core.exceptions import ValidationError
 
-    from matching import rfr
+    from matching.services import rfr
 
     with pytest.raises(ValidationError) as refused:
         rfr.rfr_search_run(actor=personas.operator_a, probe=photos[SAME_PERSON[1]], crime_reference="Y" * 61,

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from matching import adjudication, enrolment, live as live_matching, rfr
+from matching.services import adjudication, enrolment, live as live_matching, rfr
 from matching.audit_actions import ALERT_ADJUDICATE, ALERT_RAISE, LEGAL_HOLD_RELEASE, RFR_CANDIDATE_MARK
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed, FrameReceipt, LegalHold, RfrCandidate

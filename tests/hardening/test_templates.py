@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from matching import engine
-from matching.enrolment import TemplateRejected, check_template
+from matching.services import engine
+from matching.services.enrolment import TemplateRejected, check_template
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed
 from oversight.models import AuditEvent

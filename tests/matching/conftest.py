@@ -13,7 +13,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from deployments.models import Deployment, WatchlistEntry
-from matching import enrolment, live as live_matching
+from matching.services import enrolment, live as live_matching
 from matching.face.samples import SAME_PERSON
 from tests.deployments.factories import lfr_deployment
 

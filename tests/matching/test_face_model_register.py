@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from matching import engine
+from matching.services import engine
 from matching.models import FaceModel
 from oversight.models import AuditEvent
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from matching import engine
+from matching.services import engine
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed, WatchlistTemplate
 
@@ -147,7 +147,7 @@ def test_a_granted_deletion_gives_the_probe_the_next_best_entry_not_none(persona
     from datetime import timedelta
 
     from deployments import services as governance
-    from matching import enrolment
+    from matching.services import enrolment
     from matching.search import watchlist_best
     from tests.deployments.factories import lfr_deployment
 

@@ -45,7 +45,7 @@ def test_the_crop_is_gone_once_deleted_under_the_retention_policy(live, photos, 
 
     from django.utils import timezone
 
-    from matching.retention import retention_run
+    from matching.services.retention import retention_run
 
     alert = an_alert(live, photos)
     retention_run(now=timezone.now() + timedelta(days=40))

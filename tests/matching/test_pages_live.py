@@ -6,7 +6,7 @@ import re
 from django.templatetags.static import static
 from django.test import Client
 
-from matching import adjudication
+from matching.services import adjudication
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert
 

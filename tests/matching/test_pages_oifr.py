@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from matching import enrolment
+from matching.services import enrolment
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import OifrCheck
 

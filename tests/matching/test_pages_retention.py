@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from deployments import services as governance
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 
 
 def page_client(user) -> Client:

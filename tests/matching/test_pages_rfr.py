@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from matching import enrolment
+from matching.services import enrolment
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import RfrCandidate, RfrSearch
 

@@ -8,7 +8,7 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from matching import enrolment
+from matching.services import enrolment
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, RfrSearch
 from tests.deployments.factories import JUSTIFICATION

@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from deployments import services as governance
-from matching import adjudication
+from matching.services import adjudication
 from matching.face.samples import SAME_PERSON
 from matching.models import Alert, Deletion, WatchlistTemplate
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from matching.selectors import deletions_report
 from oversight.models import AuditEvent
 

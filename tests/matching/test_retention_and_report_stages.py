@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from deployments import services as governance
 from deployments.rules import RuleError
-from matching import adjudication, rules
+from matching import rules
+from matching.services import adjudication
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, Deletion, DeletionKind
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from oversight.policy import policy_in_force
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from matching import enrolment
+from matching.services import enrolment
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import CustodyImage, OifrCheck, RfrCandidate, RfrSearch
 from oversight import services

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from matching import enrolment
+from matching.services import enrolment
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import OifrCheck, RfrSearch
 from oversight import services

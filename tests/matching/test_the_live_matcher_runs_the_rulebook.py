@@ -13,7 +13,7 @@ from django.utils import timezone
 from deployments import services as governance
 from deployments.audit_actions import DEPLOYMENT_TRANSITION
 from deployments.models import Authorisation, Deployment, Status
-from matching import enrolment, live as live_matching
+from matching.services import enrolment, live as live_matching
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed
 from oversight import services as ground

@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from deployments import services as governance
 from deployments.models import Deployment
-from matching import adjudication, enrolment, rfr
+from matching.services import adjudication, enrolment, rfr
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from oversight import services as ground
 from oversight.models import Rank, Role
 from oversight.reports import audits

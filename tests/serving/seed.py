@@ -19,7 +19,7 @@ from matching.face.samples import FILES, sample_photos_dir  # noqa: E402
 def main() -> None:
     folder = sample_photos_dir()
     photos = {name: (folder / name).read_bytes() for name in FILES}
-    from matching.engine import face_model_register
+    from matching.services.engine import face_model_register
 
     face_model_register()  # as set-up does
     personas = make_personas()

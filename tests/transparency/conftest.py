@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from deployments import services as governance
 from deployments.models import Deployment
-from matching import adjudication, enrolment, rfr
+from matching.services import adjudication, enrolment, rfr
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed, OifrCheck, RfrCandidate, RfrSearch
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from oversight import services as ground
 from tests.conftest import make_personas
 from tests.deployments.factories import lfr_deployment

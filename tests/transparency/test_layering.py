@@ -53,7 +53,7 @@ def _module(path: Path) -> str:
 
 
 def test_the_layer_map_names_every_app():
-    modules = ("oversight.models", "oversight.audit.log", "deployments.rules", "matching.live",
+    modules = ("oversight.models", "oversight.audit.log", "deployments.rules", "matching.services.live",
                "oversight.reports.period", "oversight.transparency.figures.report", "oversight.demo.story",
                "config.settings")
     assert [layer(m) for m in modules] == [0, 0, 1, 2, 3, 3, None, None]
@@ -78,9 +78,9 @@ def test_nothing_imports_a_layer_above_its_own():
 def test_the_check_sees_an_upward_import(tmp_path):
     """The scanner itself: a governance module importing the matcher is caught, inside a function too."""
     sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from matching import live\n    import oversight.reports.period\n")
+    sample.write_text("def f():\n    from matching.services import live\n    import oversight.reports.period\n")
     found = {name for name in _imports(sample) if (layer(name) or 0) > 1}
-    assert found == {"matching", "matching.live", "oversight.reports.period"}
+    assert found == {"matching.services", "matching.services.live", "oversight.reports.period"}
 
 
 def test_nothing_below_imports_the_transparency_layer():

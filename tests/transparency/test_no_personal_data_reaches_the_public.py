@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from deployments import services as governance
-from matching import adjudication, enrolment, live as live_matching, rfr
+from matching.services import adjudication, enrolment, live as live_matching, rfr
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, RfrSearch
 from oversight import services as ground

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from matching import adjudication
+from matching.services import adjudication
 from matching.face.samples import SAME_PERSON
 from matching.models import Alert
 from oversight.transparency import services

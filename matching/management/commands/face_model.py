@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from matching import engine
+from matching.services import engine
 
 
 class Command(BaseCommand):

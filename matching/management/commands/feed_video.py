@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from matching.feeds import video_feed_run, video_feed_start
+from matching.services.feeds import video_feed_run, video_feed_start
 from matching.models import Device
 
 

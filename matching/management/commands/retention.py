@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from matching.retention import retention_run
+from matching.services.retention import retention_run
 from matching.selectors import deletions_report
 
 

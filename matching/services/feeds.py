@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from matching.audit_actions import VIDEO_FEED_RESUME, VIDEO_FEED_START
-from matching.live import MatchingRefused, frames_ingest
+from matching.services.live import MatchingRefused, frames_ingest
 from matching.models import Device, VideoFeed, VideoFeedStatus
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require

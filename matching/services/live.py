@@ -22,9 +22,9 @@ from PIL import Image
 
 from deployments import rules, transitions
 from deployments.models import Deployment, Status
-from matching import engine
+from matching.services import engine
 from matching.audit_actions import ALERT_RAISE, DEVICE_CREATE, DEVICE_REVOKE
-from matching.enrolment import TemplateRejected, check_template
+from matching.services.enrolment import TemplateRejected, check_template
 from matching.face.decode import PixelBudget
 from matching.face.errors import ImageRejected
 from matching.models import EMBEDDING_SIZE, Alert, Device, FrameReceipt

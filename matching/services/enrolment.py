@@ -11,7 +11,7 @@ from django.db import transaction
 from deployments import transitions
 from deployments.models import Deployment
 from deployments.selectors import watchlist_entries_for_matching
-from matching import engine
+from matching.services import engine
 from matching.audit_actions import ENTRY_ENROL, ENTRY_ENROL_REJECT, GALLERY_ENROL
 from matching.images import image_enrolment
 from matching.images import refusal as refusal_of

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from deployments import rules as rulebook
-from matching import engine, rules
+from matching import rules
+from matching.services import engine
 from matching.audit_actions import OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
 from matching.images import image_decode, refusal
 from matching.models import GalleryKind, OifrCheck, RfrCandidate, RfrSearch
