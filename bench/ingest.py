@@ -250,6 +250,8 @@ class Breakdown:
     def wrapped(self, targets: list[tuple[object, str, str]]):
         saved = []
         for owner, attribute, label in targets:
+            if not hasattr(owner, attribute):  # another version of the service: time what it has
+                continue
             original = getattr(owner, attribute)
             saved.append((owner, attribute, original))
 
@@ -358,6 +360,9 @@ def main(argv=None) -> int:
                (live, "_crop_jpeg", "_crop_jpeg (JPEG crop of each alerting face)"),
                (live, "watchlist_alerting", "watchlist_alerting (exact search)"),
                (live, "_alerts_raise", "_alerts_raise (a frame's alerts and their audit entries)"),
+               (live, "_count_while_active", "_count_while_active (row lock, check and count)"),
+               (live, "watchlist_best", "watchlist_best (exact search)"),
+               (live, "audit_record", "audit_record (per alert)"),
                (live, "_match_item", "_match_item (search + alerts + count, total)"),
                (engine, "face_model_current", "engine.face_model_current (all calls)")]
     passes = 3

@@ -75,27 +75,42 @@ STAGE_RULES_COVERED = frozenset({"R01-written-authorisation", "R02-urgent-review
 _permits: dict[int, tuple[str, tuple[float, float] | None, datetime, Permit]] = {}
 
 
+# The deployment's fields a request reads fresh: a feed that runs for minutes must stop when the deployment ends.
+_FRESH_FIELDS = ("status", "starts_at", "ends_at", "threshold", "latitude", "longitude", "radius_m", "polygon")
+
+
 def _stage_version(deployment: Deployment, *, at: datetime) -> str:
-    """A digest of every row the matching stage reads for this deployment at `at`: the deployment, its
-    authorisations, the policy settings in force, the force's documents approved by that day (bias tests among
-    them), the algorithm version and the face models. Any change to any of them, by any path (a service, the
-    back office, plain SQL), or a setting or document coming into force, gives another digest."""
-    sql = """
-        SELECT md5(concat_ws('|',
-            (SELECT row(d.*)::text FROM deployments_deployment d WHERE d.id = %(deployment)s),
+    """Refresh the deployment's fields the stage reads, and return a digest of every row the matching stage
+    reads for this deployment at `at`: the deployment, its authorisations, the policy settings in force, the
+    force's documents approved by that day (bias tests among them), the algorithm version and the face models.
+    Any change to any of them, by any path (a service, the back office, plain SQL), or a setting or document
+    coming into force, gives another digest. (A row's text quotes every value that holds a delimiter, so two
+    different sets of rows never give the same text.) One statement."""
+    columns = ", ".join(f"d.{name}" for name in _FRESH_FIELDS)
+    sql = f"""
+        SELECT {columns}, md5(row(
+            row(d.*)::text,
             (SELECT string_agg(row(a.*)::text, ',' ORDER BY a.id) FROM deployments_authorisation a
-              WHERE a.deployment_id = %(deployment)s),
+              WHERE a.deployment_id = d.id),
             (SELECT string_agg(row(s.*)::text, ',' ORDER BY s.id) FROM oversight_policysetting s
               WHERE s.effective_from <= %(at)s),
             (SELECT string_agg(row(p.*)::text, ',' ORDER BY p.id) FROM deployments_policydocument p
-              WHERE p.force_id = %(force)s AND p.approved_on <= %(day)s),
-            (SELECT row(v.*)::text FROM deployments_algorithmversion v WHERE v.id = %(algorithm)s),
-            (SELECT string_agg(row(m.*)::text, ',' ORDER BY m.id) FROM matching_facemodel m)))
+              WHERE p.force_id = d.force_id AND p.approved_on <= %(day)s),
+            (SELECT row(v.*)::text FROM deployments_algorithmversion v WHERE v.id = d.algorithm_version_id),
+            (SELECT string_agg(row(m.*)::text, ',' ORDER BY m.id) FROM matching_facemodel m))::text)
+        FROM deployments_deployment d WHERE d.id = %(deployment)s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"deployment": deployment.pk, "at": at, "day": at.date(), "force": deployment.force_id,
-                             "algorithm": deployment.algorithm_version_id})
-        return cursor.fetchone()[0]
+        cursor.execute(sql, {"deployment": deployment.pk, "at": at, "day": at.date()})
+        row = cursor.fetchone()
+    if row is None:
+        raise Deployment.DoesNotExist(f"deployment {deployment.pk} no longer exists")
+    for name, value in zip(_FRESH_FIELDS, row):
+        field = Deployment._meta.get_field(name)
+        if value is not None and hasattr(field, "from_db_value"):
+            value = field.from_db_value(value, None, connection)
+        setattr(deployment, field.attname, value)
+    return row[-1]
 
 
 def matching_check(deployment: Deployment, *, at: datetime,
@@ -106,14 +121,16 @@ def matching_check(deployment: Deployment, *, at: datetime,
     algorithm is not read again: it is fixed once the deployment leaves its draft.)
 
     Every request asks the stage; the answer is kept in this process with the version of everything the stage
-    read (`_stage_version`: one statement). While that version, the camera position and the permit's time
+    read (`_stage_version`: one statement, which also refreshes the deployment's fields). While that version, the camera position and the permit's time
     hold, the kept permit is the stage's answer, since the same rows at a time inside the permit give the same
     result; any change to a row the stage reads, or the permit's time running out, runs the whole stage again
     on the next request. Only permits are kept, never refusals."""
-    deployment.refresh_from_db(fields=["status", "starts_at", "ends_at", "threshold", "latitude", "longitude",
-                                       "radius_m", "polygon"])
     covered = frozenset(r.id for r in rules.RULES.values() if rules.MATCHING in r.stages) == STAGE_RULES_COVERED
-    version = _stage_version(deployment, at=at) if covered else None
+    if covered:
+        version = _stage_version(deployment, at=at)  # also refreshes the deployment's fields
+    else:
+        version = None
+        deployment.refresh_from_db(fields=list(_FRESH_FIELDS))
     kept = _permits.get(deployment.pk)
     if version is not None and kept is not None:
         kept_version, kept_position, checked_at, permit = kept
