@@ -3,15 +3,14 @@ entry numpy's brute force finds best whenever it reaches the threshold, and noth
 deletion was granted are never returned. In the real PostgreSQL with pgvector."""
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
+from django.db import connection
 
-from deployments.models import DeletionStatus, WatchlistCategory, WatchlistEntry
+from deployments.models import DeletionStatus, WatchlistEntry
 from matching import engine
 from matching.models import WatchlistTemplate
-from matching.search import watchlist_alerting, watchlist_best
+from matching.search import vector_literal, watchlist_alerting, watchlist_best
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +30,27 @@ def _clustered(rng: np.random.Generator, n: int) -> np.ndarray:
 
 @pytest.fixture
 def big_watchlist(live):
-    """The live deployment's watchlist grown to 10,000 entries, each with a template (bulk rows: fast)."""
+    """The live deployment's watchlist grown to 10,000 entries, each with a template: two statements (fast)."""
     rng = np.random.default_rng(20261207)
     deployment, entry = live.deployment, live.entry
-    category = WatchlistCategory.objects.get(pk=entry.category_id)
-    entries = WatchlistEntry.objects.bulk_create([WatchlistEntry(
-        watchlist=entry.watchlist, subject_reference=f"SEED-{i:05d}", category=category, subject_kind=entry.subject_kind,
-        justification=entry.justification, image="seed/none.jpg", image_sha256="0" * 64, image_source_system="seed",
-        image_date=date(2024, 1, 1), quality_check=entry.quality_check, created_by=entry.created_by)
-        for i in range(SIZE - 1)])
     vectors = _clustered(rng, SIZE - 1)
-    model = engine.face_model_current()
-    WatchlistTemplate.objects.bulk_create([WatchlistTemplate(entry=e, deployment=deployment, face_model=model,
-                                                             embedding=v, quality={}) for e, v in zip(entries, vectors)])
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO deployments_watchlistentry (watchlist_id, subject_reference, category_id, subject_kind,
+                justification, extra_justification, image, image_sha256, image_source_system, image_date,
+                quality_check, quality_note, under_18, harm_justification, unconvicted, deletion_status,
+                created_by_id, created_at)
+            SELECT e.watchlist_id, 'SEED-' || lpad(g::text, 5, '0'), e.category_id, e.subject_kind, e.justification,
+                   '', 'seed/none.jpg', repeat('0', 64), 'seed', DATE '2024-01-01', e.quality_check, '', false, '',
+                   false, 'none', e.created_by_id, now()
+            FROM deployments_watchlistentry e, generate_series(1, %s) g WHERE e.id = %s""", [SIZE - 1, entry.pk])
+        cursor.execute("""
+            INSERT INTO matching_watchlisttemplate (entry_id, deployment_id, face_model_id, embedding, quality,
+                                                    created_at)
+            SELECT e.id, %s, %s, (%s::vector[])[substr(e.subject_reference, 6)::int], '{}', now()
+            FROM deployments_watchlistentry e WHERE e.watchlist_id = %s AND e.subject_reference LIKE 'SEED-%%'""",
+                       [deployment.pk, engine.face_model_current().pk, [vector_literal(v) for v in vectors],
+                        entry.watchlist_id])
     rows = list(WatchlistTemplate.objects.filter(deployment=deployment).values_list("entry_id", "embedding"))
     assert len(rows) == SIZE
     ids = np.array([entry_id for entry_id, _ in rows])
