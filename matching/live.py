@@ -231,20 +231,25 @@ def _crop_jpeg(image: np.ndarray, box) -> bytes:
 
 
 def _frame_record(deployment_id: int, *, minute: datetime, faces: int, alerts: int, device_id: int | None = None,
-                  frame_id: str | None = None, in_time: bool = True) -> str:
+                  frame_id: str | None = None, until: datetime, without_waiting: bool = False) -> str:
     """The frame's row lock, claim, count and receipt in one statement. Returns "counted", "repeated" (the device
     sent this frame id before: nothing written) or "ask again" (the deployment is no longer active, or the permit's
     time ran out: nothing written).
 
-    The deployment's row is locked first, and only while it is active (and `in_time`): ending a deployment takes
+    The deployment's row is locked first, and only while it is active and the permit's time (`until`) has not run
+    out (a row changed while the lock was awaited is checked again in its new state): ending a deployment takes
     the same lock, so a frame counted here has its alerts committed before the end is recorded, and a frame that
     comes after the end writes nothing. Then the frame id is claimed (a second request with the same id waits on
     the unique index until the first commits, then finds it taken), and the faces are counted only if the claim
-    was new: a retry is counted once. The receipt holds the faces; the caller adds the alert ids."""
+    was new: a retry is counted once. The receipt holds the faces; the caller adds the alert ids.
+
+    Nothing is written unless everything is: run on its own (no transaction around it), the statement is a
+    whole frame without alerts. `without_waiting` commits its transaction without waiting for the disk."""
     sql = """
         WITH active AS (
             SELECT d.id FROM deployments_deployment d
-            WHERE d.id = %(deployment)s AND d.status = %(status)s AND %(in_time)s FOR UPDATE OF d),
+            WHERE d.id = %(deployment)s AND d.status = %(status)s AND %(in_time)s
+              AND clock_timestamp() <= %(until)s FOR UPDATE OF d),
         claim AS (
             INSERT INTO matching_framereceipt (device_id, frame_id, faces, alerts, created_at)
             SELECT %(device)s::bigint, %(frame)s::text, %(faces)s, '[]'::jsonb, now() FROM active
@@ -259,13 +264,15 @@ def _frame_record(deployment_id: int, *, minute: datetime, faces: int, alerts: i
               alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
               discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
             RETURNING 1)
-        SELECT (SELECT count(*) FROM active), (SELECT count(*) FROM counted)
+        SELECT (SELECT count(*) FROM active), (SELECT count(*) FROM counted),
+               CASE WHEN %(without_waiting)s THEN set_config('synchronous_commit', 'off', true) END
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"deployment": deployment_id, "status": Status.ACTIVE, "in_time": in_time,
+        cursor.execute(sql, {"deployment": deployment_id, "status": Status.ACTIVE, "until": until,
+                             "in_time": timezone.now() <= until,
                              "device": device_id, "frame": frame_id, "faces": faces, "alerts": alerts,
-                             "discarded": faces - alerts, "minute": minute})
-        active, counted = cursor.fetchone()
+                             "discarded": faces - alerts, "minute": minute, "without_waiting": without_waiting})
+        active, counted, _ = cursor.fetchone()
     if not active:
         return "ask again"
     return "counted" if counted else "repeated"
@@ -301,18 +308,18 @@ def _match_item(device: Device, permit: Permit, result: ItemResult, embeddings: 
     minute = captured_at.replace(second=0, microsecond=0)
     while True:
         alert_ids = []
-        own_transaction = not connection.in_atomic_block  # inside a caller's transaction, its commit decides
-        with transaction.atomic():
-            if not alerting and own_transaction:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")
-            outcome = _frame_record(deployment.pk, minute=minute, faces=len(embeddings), alerts=len(alerting),
-                                    device_id=device.pk, frame_id=result.frame_id,
-                                    in_time=timezone.now() <= permit.until)
-            if outcome == "counted" and alerting:
-                alert_ids = _alerts_raise(device, model, alerting, embeddings, crop_of, captured_at)
-                if result.frame_id:
-                    FrameReceipt.objects.filter(device=device, frame_id=result.frame_id).update(alerts=alert_ids)
+        record = dict(minute=minute, faces=len(embeddings), alerts=len(alerting), device_id=device.pk,
+                      frame_id=result.frame_id, until=permit.until)
+        if not alerting and not connection.in_atomic_block:
+            # The whole frame is one statement, its own transaction, committed without waiting for the disk.
+            outcome = _frame_record(deployment.pk, **record, without_waiting=True)
+        else:
+            with transaction.atomic():
+                outcome = _frame_record(deployment.pk, **record)
+                if outcome == "counted" and alerting:
+                    alert_ids = _alerts_raise(device, model, alerting, embeddings, crop_of, captured_at)
+                    if result.frame_id:
+                        FrameReceipt.objects.filter(device=device, frame_id=result.frame_id).update(alerts=alert_ids)
         if outcome == "repeated":
             return _repeat(result, _receipt(device, result.frame_id))
         if outcome == "counted":

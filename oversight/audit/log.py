@@ -114,12 +114,13 @@ def _event(AuditEvent, *, actor, action: str, obj: models.Model | None = None, o
     )
 
 
-def _append(events: list) -> None:
+def _append(events: list, *, savepoint: bool = True) -> None:
     """Give the events the next places in the log, in order, hash them and insert them: one lock, one read of
-    the last place and one insert for all of them, inside the caller's transaction."""
+    the last place and one insert for all of them, inside the caller's transaction (in a savepoint of it unless
+    `savepoint` is False: then a failure here fails the caller's whole transaction)."""
     from oversight.models import AuditEvent
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_APPEND_LOCK])
         last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
@@ -160,12 +161,13 @@ def audit_record(
 def audit_records(records: list[dict]) -> list:
     """Append several events at once, in the order given (each a dict of `audit_record`'s arguments): the same
     events, places and hashes as that many `audit_record` calls, for one lock and one insert. For a service that
-    records many things in one transaction, such as the alerts of one camera frame."""
+    records many things in one transaction, such as the alerts of one camera frame. No savepoint: a failure
+    fails the caller's whole transaction, so nothing it recorded stands without its events."""
     from oversight.models import AuditEvent
 
     events = [_event(AuditEvent, **record) for record in records]
     if events:
-        _append(events)
+        _append(events, savepoint=False)
     return events
 
 
