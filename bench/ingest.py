@@ -1,16 +1,20 @@
 """Faces per second through the live service (`matching.live.frames_ingest`) against the bare pipeline.
 
-    .venv/bin/python bench/ingest.py [--seconds 60] [--json]
+    .venv/bin/python bench/ingest.py [--seconds 60] [--watchlist 1002] [--json]
 
 Frames: the real sample photos (obama.jpg, obama2.jpg, obama3.jpg, biden.jpg) and frames composed from
 them (two side by side, four in a 2x2 grid), as JPEG bytes. The live service runs against an ACTIVE LFR
 deployment with a current authorisation (built with tests/deployments/factories.py when present, else with
 bulk rows) whose watchlist holds obama.jpg and biden.jpg, enrolled from the photos, plus 1,000 synthetic
-templates; so every face is searched and every face raises an alert (the worst case). The reference is the
-bare onnxruntime pipeline on the same frames: `pipeline.decode` + `pipeline.faces` (detect, align, embed).
+templates (`--watchlist N`: N templates in all, e.g. 10,000 for a realistic watchlist); so every face is searched
+and every face raises an alert (the worst case). Before timing, the live search's answers are checked against
+numpy brute force over the same templates (recall: the share of probes answered exactly as brute force does).
+The reference is the bare onnxruntime pipeline on the same frames: `pipeline.decode` + `pipeline.faces`
+(detect, align, embed).
 Rounds alternate API and bare passes; a breakdown of the API's extra time follows, then the same with the
 threshold raised so that no face alerts (the usual case in a live deployment).
-Last line: RATIOS; with --json {faces_per_s_api, faces_per_s_bare, ratio, ...} on stdout.
+Last line: RATIOS; with --json {faces_per_s_api, faces_per_s_bare, ratio, ratio_no_alerts, recall, watchlist,
+load_average, ...} on stdout.
 """
 from __future__ import annotations
 
