@@ -158,14 +158,20 @@ def checkpoint_handover(*, new_private_hex: str) -> tuple:
 
 
 def uncovered_tail() -> tuple[int, dt.datetime | None]:
-    """How many events no checkpoint covers, and when the oldest of them was recorded."""
+    """How many events no checkpoint covers, and when the oldest of them was recorded. One statement: it runs
+    after every commit that grows the log (a camera frame's alerts among them)."""
     from oversight.models import AuditEvent, Checkpoint
 
-    covered = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
-    oldest = AuditEvent.objects.filter(seq=covered).values_list("occurred_at", flat=True).first()
+    sql = f"""
+        SELECT c.covered, (SELECT e.occurred_at FROM {AuditEvent._meta.db_table} e WHERE e.seq = c.covered),
+               (SELECT max(e.seq) FROM {AuditEvent._meta.db_table} e)
+        FROM (SELECT coalesce(max(tree_size), 0) AS covered FROM {Checkpoint._meta.db_table}) c
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        covered, oldest, last = cursor.fetchone()
     if oldest is None:
         return 0, None
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
     return last + 1 - covered, oldest
 
 
