@@ -231,7 +231,7 @@ def _crop_jpeg(image: np.ndarray, box) -> bytes:
 
 
 def _frame_record(deployment_id: int, *, minute: datetime, faces: int, alerts: int, device_id: int | None = None,
-                  frame_id: str | None = None, until: datetime, without_waiting: bool = False) -> str:
+                  frame_id: str | None = None, until: datetime) -> str:
     """The frame's row lock, claim, count and receipt in one statement. Returns "counted", "repeated" (the device
     sent this frame id before: nothing written) or "ask again" (the deployment is no longer active, or the permit's
     time ran out: nothing written).
@@ -244,7 +244,7 @@ def _frame_record(deployment_id: int, *, minute: datetime, faces: int, alerts: i
     was new: a retry is counted once. The receipt holds the faces; the caller adds the alert ids.
 
     Nothing is written unless everything is: run on its own (no transaction around it), the statement is a
-    whole frame without alerts. `without_waiting` commits its transaction without waiting for the disk."""
+    whole frame without alerts."""
     sql = """
         WITH active AS (
             SELECT d.id FROM deployments_deployment d
@@ -264,15 +264,14 @@ def _frame_record(deployment_id: int, *, minute: datetime, faces: int, alerts: i
               alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
               discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
             RETURNING 1)
-        SELECT (SELECT count(*) FROM active), (SELECT count(*) FROM counted),
-               CASE WHEN %(without_waiting)s THEN set_config('synchronous_commit', 'off', true) END
+        SELECT (SELECT count(*) FROM active), (SELECT count(*) FROM counted)
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"deployment": deployment_id, "status": Status.ACTIVE, "until": until,
                              "in_time": timezone.now() <= until,
                              "device": device_id, "frame": frame_id, "faces": faces, "alerts": alerts,
-                             "discarded": faces - alerts, "minute": minute, "without_waiting": without_waiting})
-        active, counted, _ = cursor.fetchone()
+                             "discarded": faces - alerts, "minute": minute})
+        active, counted = cursor.fetchone()
     if not active:
         return "ask again"
     return "counted" if counted else "repeated"
@@ -296,10 +295,8 @@ def _match_item(device: Device, permit: Permit, result: ItemResult, embeddings: 
     The frame's first statement (`_frame_record`) holds the deployment's row lock: a deployment ended, or a
     permit run out, since the request began leaves nothing of the frame, and the rulebook says why.
 
-    A frame without alerts is that one statement, committed without waiting for the disk (`synchronous_commit`
-    off, this transaction only): a crash of the database server may lose the last fraction of a second of such
-    counts and receipts together, never an alert or an audit entry, and a device's retry of a lost frame is then
-    counted once. A frame with alerts commits as every other change does.
+    A frame without alerts is that one statement, its own transaction. Every frame's commit waits for the disk:
+    a device told that its frame was counted can rely on it, through a crash of the database server too.
     """
     deployment, model = device.deployment, permit.model
     alerting = [(i, hit) for i, hit in enumerate(watchlist_alerting(deployment.pk, embeddings,
@@ -311,8 +308,7 @@ def _match_item(device: Device, permit: Permit, result: ItemResult, embeddings: 
         record = dict(minute=minute, faces=len(embeddings), alerts=len(alerting), device_id=device.pk,
                       frame_id=result.frame_id, until=permit.until)
         if not alerting and not connection.in_atomic_block:
-            # The whole frame is one statement, its own transaction, committed without waiting for the disk.
-            outcome = _frame_record(deployment.pk, **record, without_waiting=True)
+            outcome = _frame_record(deployment.pk, **record)  # the whole frame: one statement, its own transaction
         else:
             with transaction.atomic():
                 outcome = _frame_record(deployment.pk, **record)
