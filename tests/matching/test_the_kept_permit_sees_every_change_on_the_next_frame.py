@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from deployments import rules
 from deployments.models import Authorisation, Deployment, DocumentKind, PolicyDocument
-from matching import live as live_matching
+from matching.services import live as live_matching
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
 from matching.models import Alert, FacesProcessed
 from oversight import services as ground

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from deployments.models import DeletionStatus, WatchlistEntry
-from matching import engine
+from matching.services import engine
 from matching.models import WatchlistTemplate
 from matching.search import vector_literal, watchlist_alerting, watchlist_best
 
