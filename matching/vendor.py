@@ -42,6 +42,8 @@ from deployments.models import AlgorithmVersion, Deployment, Status, WatchlistEn
 from matching.audit_actions import (
     ALERT_RAISE, DELETION, FACE_MODEL_REGISTER, VENDOR_FACES_COUNT, VENDOR_PACKAGE_DOWNLOAD, VENDOR_PACKAGE_EXPORT,
 )
+from matching.face.decode import decode
+from matching.face.errors import ImageRejected
 from matching.live import MatchingRefused, _count_while_active
 from matching.models import Alert, Deletion, DeletionKind, Device, FaceModel, FrameReceipt, VendorPackage
 from matching.rules import watchlist_due_at
@@ -179,14 +181,15 @@ def _vendor_face_model(algorithm: AlgorithmVersion) -> FaceModel:
     model = FaceModel.objects.filter(onnx_sha256=marker).first()
     if model is not None:
         return model
-    model, created = FaceModel.objects.get_or_create(onnx_sha256=marker, defaults=dict(
-        algorithm=algorithm, name=f"{algorithm.vendor} {algorithm.name}", version=algorithm.version,
-        detector="the vendor's own", detector_sha256="", licence="the vendor's licence", embedding_size=0,
-        thresholds={"operating": algorithm.operating_threshold}))
-    if created:
-        audit_record(actor=None, action=FACE_MODEL_REGISTER, obj=model,
-                     new={"name": model.name, "version": model.version, "external": True,
-                          "algorithm": algorithm.code})
+    with transaction.atomic():
+        model, created = FaceModel.objects.get_or_create(onnx_sha256=marker, defaults=dict(
+            algorithm=algorithm, name=f"{algorithm.vendor} {algorithm.name}", version=algorithm.version,
+            detector="the vendor's own", detector_sha256="", licence="the vendor's licence", embedding_size=0,
+            thresholds={"operating": algorithm.operating_threshold}))
+        if created:
+            audit_record(actor=None, action=FACE_MODEL_REGISTER, obj=model,
+                         new={"name": model.name, "version": model.version, "external": True,
+                              "algorithm": algorithm.code})
     return model
 
 
@@ -241,17 +244,18 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
            facts={"external": True, "algorithm_version": claimed, "algorithm_code": algorithm})
     receipt_key = f"faces:{key}"
     with transaction.atomic():
-        if not _claim(device, receipt_key):
+        if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
-            first = FrameReceipt.objects.get(device=device, frame_id=receipt_key)
-            return Received("repeated", faces=first.faces)
-        if not _count_while_active(device.deployment_id, minute, faces, 0):
+        elif not _count_while_active(device.deployment_id, minute, faces, 0):
             transaction.set_rollback(True)
             _refused_now(device, at=minute, facts={"external": True, "algorithm_version": claimed})
-        FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=faces)
-        audit_record(actor=None, action=VENDOR_FACES_COUNT, object_type="deployments.deployment",
-                     object_id=device.deployment_id, force=device.deployment.force,
-                     new={"minute": minute, "faces": faces, "device": device.name})
+        else:
+            FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=faces)
+            audit_record(actor=None, action=VENDOR_FACES_COUNT, object_type="deployments.deployment",
+                         object_id=device.deployment_id, force=device.deployment.force,
+                         new={"minute": minute, "faces": faces, "device": device.name})
+    if not claimed_now:  # sent before (perhaps at the same moment): the first answer, not counted again
+        return Received("repeated", faces=FrameReceipt.objects.get(device=device, frame_id=receipt_key).faces)
     return Received("accepted", faces=faces)
 
 
@@ -278,6 +282,11 @@ def vendor_alert_receive(*, device: Device, key: str, entry_reference: str, scor
 
     The same device and key again is answered with the first alert, not stored twice."""
     _future(captured_at, "captured_at")
+    if crop is not None:
+        try:
+            decode(crop)  # the same image gate as a camera's frame, before anything is kept
+        except ImageRejected as exc:
+            raise ValidationError({"crop": str(exc)}, code=exc.code) from None
     receipt_key = f"alert:{key}"
     if (first := FrameReceipt.objects.filter(device=device, frame_id=receipt_key).first()) is not None:
         return Received("repeated", alerts=list(first.alerts))
@@ -291,24 +300,33 @@ def vendor_alert_receive(*, device: Device, key: str, entry_reference: str, scor
     model = _vendor_face_model(deployment.algorithm_version)
     minute = captured_at.replace(second=0, microsecond=0)
     with transaction.atomic():
-        if not _claim(device, receipt_key):
+        if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
-            return Received("repeated", alerts=list(FrameReceipt.objects.get(device=device,
-                                                                             frame_id=receipt_key).alerts))
-        if not _count_alert(deployment.pk, minute):
+        elif not _count_alert(deployment.pk, minute):
             transaction.set_rollback(True)
             _refused_now(device, at=captured_at, facts=facts)
-        alert = Alert(deployment=deployment, entry=entry, device=device, face_model=model, package=package,
-                      similarity=round(float(score), 6), threshold=deployment.threshold, captured_at=captured_at)
-        if crop:
-            alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
-        alert.save()
-        FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=1, alerts=[alert.pk])
-        audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
-                     new={"deployment": deployment.pk, "entry": entry.pk, "similarity": alert.similarity,
-                          "threshold": alert.threshold, "algorithm": algorithm, "package": package.digest,
-                          "device": device.name, "external": True})
+        else:
+            alert = _vendor_alert_write(device, entry, model, package, score, captured_at, crop, algorithm,
+                                        receipt_key)
+    if not claimed_now:
+        return Received("repeated", alerts=list(FrameReceipt.objects.get(device=device, frame_id=receipt_key).alerts))
     return Received("accepted", alerts=[alert.pk])
+
+
+def _vendor_alert_write(device, entry, model, package, score, captured_at, crop, algorithm, receipt_key) -> Alert:
+    """The alert, its receipt and its audit event (inside the caller's transaction, after the count)."""
+    deployment = device.deployment
+    alert = Alert(deployment=deployment, entry=entry, device=device, face_model=model, package=package,
+                  similarity=round(float(score), 6), threshold=deployment.threshold, captured_at=captured_at)
+    if crop:
+        alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
+    alert.save()
+    FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=1, alerts=[alert.pk])
+    audit_record(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
+                 new={"deployment": deployment.pk, "entry": entry.pk, "similarity": alert.similarity,
+                      "threshold": alert.threshold, "algorithm": algorithm, "package": package.digest,
+                      "device": device.name, "external": True})
+    return alert
 
 
 def package_deletion_confirm(*, device: Device, package_digest: str, deleted_at: datetime,

@@ -69,14 +69,6 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('watchlist_template', 'Watchlist template and image'), ('alert_media', 'Alert image and template'), ('rfr_probe', 'RFR probe image'), ('vendor_package', 'Watchlist package held by an external matcher')], max_length=24),
         ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='alert',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "matching_alertevent" ("captured_at", "created_at", "crop", "deployment_id", "device_id", "entry_id", "face_model_id", "id", "media_deleted_at", "package_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "similarity", "status", "threshold") VALUES (NEW."captured_at", NEW."created_at", NEW."crop", NEW."deployment_id", NEW."device_id", NEW."entry_id", NEW."face_model_id", NEW."id", NEW."media_deleted_at", NEW."package_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."similarity", NEW."status", NEW."threshold"); RETURN NULL;', hash='9bf523f7f58047a4c1693e839a7d3e43e150287d', operation='INSERT', pgid='pgtrigger_insert_insert_1dc7d', table='matching_alert', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='alert',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."captured_at" IS DISTINCT FROM (NEW."captured_at") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."crop" IS DISTINCT FROM (NEW."crop") OR OLD."deployment_id" IS DISTINCT FROM (NEW."deployment_id") OR OLD."device_id" IS DISTINCT FROM (NEW."device_id") OR OLD."entry_id" IS DISTINCT FROM (NEW."entry_id") OR OLD."face_model_id" IS DISTINCT FROM (NEW."face_model_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."media_deleted_at" IS DISTINCT FROM (NEW."media_deleted_at") OR OLD."package_id" IS DISTINCT FROM (NEW."package_id") OR OLD."similarity" IS DISTINCT FROM (NEW."similarity") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."threshold" IS DISTINCT FROM (NEW."threshold"))', func='INSERT INTO "matching_alertevent" ("captured_at", "created_at", "crop", "deployment_id", "device_id", "entry_id", "face_model_id", "id", "media_deleted_at", "package_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "similarity", "status", "threshold") VALUES (NEW."captured_at", NEW."created_at", NEW."crop", NEW."deployment_id", NEW."device_id", NEW."entry_id", NEW."face_model_id", NEW."id", NEW."media_deleted_at", NEW."package_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."similarity", NEW."status", NEW."threshold"); RETURN NULL;', hash='bd48c9ded8b3a099094ddaf7794b67150cb2c983', operation='UPDATE', pgid='pgtrigger_update_update_ad04e', table='matching_alert', when='AFTER')),
-        ),
         migrations.AddField(
             model_name='vendorpackage',
             name='algorithm',
@@ -136,6 +128,14 @@ class Migration(migrations.Migration):
             model_name='vendorpackageevent',
             name='pgh_obj',
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='matching.vendorpackage'),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name='alert',
+            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "matching_alertevent" ("captured_at", "created_at", "crop", "deployment_id", "device_id", "entry_id", "face_model_id", "id", "media_deleted_at", "package_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "similarity", "status", "threshold") VALUES (NEW."captured_at", NEW."created_at", NEW."crop", NEW."deployment_id", NEW."device_id", NEW."entry_id", NEW."face_model_id", NEW."id", NEW."media_deleted_at", NEW."package_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."similarity", NEW."status", NEW."threshold"); RETURN NULL;', hash='9bf523f7f58047a4c1693e839a7d3e43e150287d', operation='INSERT', pgid='pgtrigger_insert_insert_1dc7d', table='matching_alert', when='AFTER')),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name='alert',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."captured_at" IS DISTINCT FROM (NEW."captured_at") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."crop" IS DISTINCT FROM (NEW."crop") OR OLD."deployment_id" IS DISTINCT FROM (NEW."deployment_id") OR OLD."device_id" IS DISTINCT FROM (NEW."device_id") OR OLD."entry_id" IS DISTINCT FROM (NEW."entry_id") OR OLD."face_model_id" IS DISTINCT FROM (NEW."face_model_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."media_deleted_at" IS DISTINCT FROM (NEW."media_deleted_at") OR OLD."package_id" IS DISTINCT FROM (NEW."package_id") OR OLD."similarity" IS DISTINCT FROM (NEW."similarity") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."threshold" IS DISTINCT FROM (NEW."threshold"))', func='INSERT INTO "matching_alertevent" ("captured_at", "created_at", "crop", "deployment_id", "device_id", "entry_id", "face_model_id", "id", "media_deleted_at", "package_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "similarity", "status", "threshold") VALUES (NEW."captured_at", NEW."created_at", NEW."crop", NEW."deployment_id", NEW."device_id", NEW."entry_id", NEW."face_model_id", NEW."id", NEW."media_deleted_at", NEW."package_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."similarity", NEW."status", NEW."threshold"); RETURN NULL;', hash='bd48c9ded8b3a099094ddaf7794b67150cb2c983', operation='UPDATE', pgid='pgtrigger_update_update_ad04e', table='matching_alert', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='vendorpackage',
