@@ -240,7 +240,9 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
         raise ValidationError({"faces": f"give a whole number of faces from 0 to {MAX_FACES_PER_MINUTE}"})
     minute = minute.replace(second=0, microsecond=0)
     claimed = AlgorithmVersion.objects.filter(code=algorithm).first()
-    _check(device, at=minute, position=None,
+    # A minute counts if any of it lies in the window (which may open or close mid-minute): the moment checked is
+    # the minute's start, or the window's start if that falls within the minute.
+    _check(device, at=min(max(minute, device.deployment.starts_at), minute + timedelta(seconds=59)), position=None,
            facts={"external": True, "algorithm_version": claimed, "algorithm_code": algorithm})
     receipt_key = f"faces:{key}"
     with transaction.atomic():
