@@ -236,6 +236,8 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
                        algorithm: str) -> Received:
     """Count the faces the vendor's system processed in one minute (the evidence that the rest were discarded)."""
     _future(minute, "minute")
+    if (first := FrameReceipt.objects.filter(device=device, frame_id=f"faces:{key}").first()) is not None:
+        return Received("repeated", faces=first.faces)
     if not isinstance(faces, int) or isinstance(faces, bool) or not 0 <= faces <= MAX_FACES_PER_MINUTE:
         raise ValidationError({"faces": f"give a whole number of faces from 0 to {MAX_FACES_PER_MINUTE}"})
     minute = minute.replace(second=0, microsecond=0)
@@ -244,18 +246,19 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
     # the minute's start, or the window's start if that falls within the minute.
     _check(device, at=min(max(minute, device.deployment.starts_at), minute + timedelta(seconds=59)), position=None,
            facts={"external": True, "algorithm_version": claimed, "algorithm_code": algorithm})
-    receipt_key = f"faces:{key}"
+    receipt_key, counted = f"faces:{key}", True
     with transaction.atomic():
         if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
-        elif not _count_while_active(device.deployment_id, minute, faces, 0):
-            transaction.set_rollback(True)
-            _refused_now(device, at=minute, facts={"external": True, "algorithm_version": claimed})
+        elif not (counted := _count_while_active(device.deployment_id, minute, faces, 0)):
+            transaction.set_rollback(True)  # nothing of this report is kept, not even its claim on the key
         else:
             FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=faces)
             audit_record(actor=None, action=VENDOR_FACES_COUNT, object_type="deployments.deployment",
                          object_id=device.deployment_id, force=device.deployment.force,
                          new={"minute": minute, "faces": faces, "device": device.name})
+    if not counted:
+        _refused_now(device, at=minute, facts={"external": True, "algorithm_version": claimed})
     if not claimed_now:  # sent before (perhaps at the same moment): the first answer, not counted again
         return Received("repeated", faces=FrameReceipt.objects.get(device=device, frame_id=receipt_key).faces)
     return Received("accepted", faces=faces)
@@ -301,15 +304,17 @@ def vendor_alert_receive(*, device: Device, key: str, entry_reference: str, scor
     entry = WatchlistEntry.objects.get(pk=package.entries[package.references.index(entry_reference)])
     model = _vendor_face_model(deployment.algorithm_version)
     minute = captured_at.replace(second=0, microsecond=0)
+    counted = True
     with transaction.atomic():
         if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
-        elif not _count_alert(deployment.pk, minute):
-            transaction.set_rollback(True)
-            _refused_now(device, at=captured_at, facts=facts)
+        elif not (counted := _count_alert(deployment.pk, minute)):
+            transaction.set_rollback(True)  # nothing of this alert is kept, not even its claim on the key
         else:
             alert = _vendor_alert_write(device, entry, model, package, score, captured_at, crop, algorithm,
                                         receipt_key)
+    if not counted:
+        _refused_now(device, at=captured_at, facts=facts)
     if not claimed_now:
         return Received("repeated", alerts=list(FrameReceipt.objects.get(device=device, frame_id=receipt_key).alerts))
     return Received("accepted", alerts=[alert.pk])
