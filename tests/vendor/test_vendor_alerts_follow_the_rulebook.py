@@ -141,3 +141,26 @@ def test_another_forces_device_cannot_post_to_this_deployment(world):
     client = APIClient()
     client.force_login(world.personas.operator_b)
     assert client.post(f"/api/deployments/{world.deployment.pk}/vendor-package/").status_code == 404
+
+
+def test_an_alert_for_an_entry_whose_deletion_was_granted_after_the_export_is_refused(world):
+    system = world.system()
+    package = system.package_download()
+    entry = world.deployment.watchlist.entries.get(subject_reference=package.references[0])
+    governance.watchlist_entry_deletion_status_set(actor=world.personas.operator_a, entry=entry, status="granted",
+                                                   reason="The person's application for deletion was granted.")
+    before = _counts(world)
+    answer = _post(world, system, reference=package.references[0])
+    assert answer.status == 409 and answer.json()["rule"] == "R16-authorised-package"
+    assert _counts(world) == before
+    # The package no longer matches the watchlist: the vendor cannot download it again until the force re-exports.
+    again = APIClient().get(f"/api/live/{world.deployment.pk}/vendor/package/",
+                            HTTP_AUTHORIZATION=f"Device {world.token}")
+    assert again.status_code == 400 and "package" in again.json()
+
+
+def test_faces_in_the_minute_the_window_opens_are_counted(world):
+    system = world.system()
+    opening = world.deployment.starts_at.replace(second=0, microsecond=0)
+    assert system.faces_post(minute=opening, faces=7).status == 200
+    assert system.faces_post(minute=opening - timedelta(minutes=1), faces=7).json()["rule"] == "R03-authorised-window"
