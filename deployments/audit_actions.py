@@ -28,3 +28,6 @@ WATCHLIST_ENTRY_SECOND_APPROVE = register("watchlist_entry.second_approve",
 WATCHLIST_ENTRY_DELETION_STATUS = register("watchlist_entry.deletion_status",
                                            "The deletion application status of an entry's image changed")
 POST_DEPLOYMENT_REVIEW = register("deployment.post_review", "A post-deployment review was recorded")
+ALGORITHM_VERSION_EXTERNAL = register("algorithm_version.external",
+                                      "An algorithm version was recorded as running in a vendor's system, with the "
+                                      "figures of its independent test")

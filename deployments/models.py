@@ -63,6 +63,21 @@ class AlgorithmVersion(models.Model):
         null=True, blank=True,
         help_text="How many impostor comparisons the calibration measured: a rate below one in this many is "
                   "extrapolated, not measured. Blank if the vendor's test report does not say.")
+    # An external algorithm runs in a vendor's own system: the platform exports the authorised watchlist to it as
+    # a signed package and holds what it reports to the same rules as its own matcher. Its figures are the ones
+    # its independent test report (a bias-test policy document of each force) states.
+    external = models.BooleanField(default=False, help_text="Runs in a vendor's own system, not in this platform.")
+    operating_threshold = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL,
+                                            help_text="The threshold the vendor operates the system at.")
+    tested_threshold_min = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL,
+                                             help_text="The lowest threshold the independent test covered.")
+    tested_threshold_max = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL,
+                                             help_text="The highest threshold the independent test covered.")
+    tested_false_alert_rate = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="False alerts per face that passed the cameras, as the independent test measured them.")
+    tested_watchlist_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The watchlist size at which the test measured that false-alert rate.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +85,17 @@ class AlgorithmVersion(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if not self.external:
+            return
+        errors = {name: "an external algorithm states this figure from its independent test report"
+                  for name in ["operating_threshold", "tested_threshold_min", "tested_threshold_max",
+                               "tested_false_alert_rate", "tested_watchlist_size"] if getattr(self, name) is None}
+        if not errors and not (self.tested_threshold_min <= self.operating_threshold <= self.tested_threshold_max):
+            errors["operating_threshold"] = "the operating threshold must lie within the range the test covered"
+        if errors:
+            raise ValidationError(errors)
 
 
 class Kind(models.TextChoices):

@@ -312,3 +312,52 @@ def watchlist_of(*, deployment: Deployment) -> Watchlist | None:
     if not deployment.pk:
         return None
     return Watchlist.objects.filter(deployment=deployment).first()
+
+
+@dataclass(frozen=True)
+class ExternalFigures:
+    """What an approver reads about an algorithm that runs in a vendor's system: the vendor's figures as its
+    independent test measured them, and what they mean for this deployment."""
+
+    algorithm: AlgorithmVersion
+    threshold: float
+    test_report: PolicyDocument | None
+    watchlist_size: int
+    faces: int | None
+
+    @property
+    def threshold_within_tested(self) -> bool:
+        a = self.algorithm
+        return a.tested_threshold_min <= self.threshold <= a.tested_threshold_max
+
+    @property
+    def tested_rate_in_words(self) -> str:
+        a = self.algorithm
+        return (f"about 1 false alert in {1 / a.tested_false_alert_rate:,.0f} faces" if a.tested_false_alert_rate
+                else "no false alerts")
+
+    @property
+    def expected_here(self) -> float | None:
+        """The tested rate scaled to this watchlist (false alerts grow roughly in proportion to its size)."""
+        a = self.algorithm
+        if self.faces is None or not a.tested_watchlist_size:
+            return None
+        return self.faces * a.tested_false_alert_rate * self.watchlist_size / a.tested_watchlist_size
+
+    @property
+    def expected_here_in_words(self) -> str | None:
+        value = self.expected_here
+        return None if value is None else _count_in_words(value)
+
+
+def external_algorithm_figures(*, deployment: Deployment, at: datetime) -> ExternalFigures | None:
+    """None unless the deployment's algorithm is external."""
+    algorithm = deployment.algorithm_version
+    if not algorithm.external:
+        return None
+    assessment = assessment_of(deployment=deployment)
+    watchlist = watchlist_of(deployment=deployment)
+    return ExternalFigures(algorithm=algorithm, threshold=deployment.threshold,
+                           test_report=bias_test_for(deployment=deployment, at=at),
+                           watchlist_size=watchlist.entries.count() if watchlist else 0,
+                           faces=assessment.expected_faces if assessment else None)

@@ -72,6 +72,7 @@ def _detail(request, deployment, *, decision_form=None, errors=None, status=200)
         "evidence": selectors.watchlist_evidence(watchlist=watchlist, at=timezone.now()),
         "composition": selectors.watchlist_composition(watchlist=watchlist),
         "expected": selectors.expected_false_alerts(deployment=deployment),
+        "external": selectors.external_algorithm_figures(deployment=deployment, at=timezone.now()),
         "result": rules.check_authorisation(deployment, approver=user if may_authorise else None),
         "authorisations": deployment.authorisations.select_related("approver").order_by("-decided_at"),
         "bookings": deployment.bookings.filter(released_at__isnull=True).select_related("asset"),

@@ -7,7 +7,7 @@ import binascii
 import django_filters
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import Truncator
@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from deployments.selectors import deployment_list
 from oversight.api import JSONParser, WholeNumberFilter
 from matching import selectors
-from matching.services import adjudication, enrolment, live, rfr
+from matching.services import adjudication, enrolment, live, rfr, vendor
 from matching.face.errors import ImageTooLarge
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
@@ -434,3 +434,120 @@ class DeletionsView(APIView):
     def get(self, request):
         """Deletions done (on time or late) and deletions due but not yet done."""
         return Response(selectors.deletions_report(user=request.user))
+
+
+# --- external (vendor) matchers ---------------------------------------------------------------------
+class VendorPackageSerializer(serializers.Serializer):
+    package = serializers.IntegerField(source="pk")
+    deployment = serializers.IntegerField(source="deployment_id")
+    digest = serializers.CharField()
+    signature = serializers.CharField()
+    public_key = serializers.CharField()
+    entries = serializers.SerializerMethodField()
+    size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    deletion_confirmed_at = serializers.DateTimeField()
+
+    def get_entries(self, obj) -> int:
+        return len(obj.entries)
+
+
+KEY_FIELD = dict(max_length=90, help_text="The vendor system's own id of this report: sent again after a lost "
+                                          "answer, it is answered with the first result and not counted twice.")
+
+
+class VendorFacesInput(serializers.Serializer):
+    key = serializers.CharField(**KEY_FIELD)
+    minute = serializers.DateTimeField(help_text="The minute the faces passed the cameras.")
+    faces = serializers.IntegerField(min_value=0, max_value=vendor.MAX_FACES_PER_MINUTE)
+    algorithm = serializers.CharField(max_length=60, help_text="The code of the algorithm version that processed them.")
+
+
+class VendorAlertInput(serializers.Serializer):
+    key = serializers.CharField(**KEY_FIELD)
+    entry_reference = serializers.CharField(max_length=64, help_text="The subject reference in the package.")
+    score = serializers.FloatField(min_value=0, max_value=1)
+    captured_at = serializers.DateTimeField()
+    package_digest = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="SHA-256 of the package matched against.")
+    algorithm = serializers.CharField(max_length=60)
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    crop = serializers.CharField(required=False, allow_blank=True, default="",
+                                 help_text="The camera's crop of the face, base64 JPEG or PNG.")
+
+
+class VendorDeletionInput(serializers.Serializer):
+    package_digest = serializers.RegexField(r"^[0-9a-f]{64}$")
+    deleted_at = serializers.DateTimeField()
+    statement = serializers.CharField(max_length=2000)
+
+
+def _body(request, example: str) -> dict:
+    if not isinstance(request.data, dict):
+        raise DjangoValidationError({"body": f"send a JSON object such as {example}"})
+    return request.data
+
+
+class VendorPackageExportView(APIView):
+    @extend_schema(request=None, responses={201: VendorPackageSerializer})
+    def post(self, request, deployment_id: int):
+        """Export the authorised watchlist, signed, for the deployment's external (vendor) matcher."""
+        package = vendor.package_export(actor=request.user, deployment=_deployment_for(request.user, deployment_id))
+        return Response(VendorPackageSerializer(package).data, status=status.HTTP_201_CREATED)
+
+
+class VendorPackageView(DeviceAuthenticated):
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, deployment_id: int):
+        """The signed watchlist package (a ZIP). Headers: `X-Package-Digest` (SHA-256 of the body, hex),
+        `X-Package-Signature` (Ed25519 over "frgov watchlist package v1\\n" + the digest, hex) and
+        `X-Package-Public-Key` (to compare with the key the vendor pinned; never to trust on its own)."""
+        device = self.device(request, deployment_id)
+        package, data = vendor.package_bytes(device=device)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="watchlist-{package.digest[:12]}.zip"'
+        response["X-Package-Digest"] = package.digest
+        response["X-Package-Signature"] = package.signature
+        response["X-Package-Public-Key"] = package.public_key
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class VendorFacesView(DeviceAuthenticated):
+    @extend_schema(request=VendorFacesInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """Faces the vendor's system processed in one minute: {"key", "minute", "faces", "algorithm"}."""
+        device = self.device(request, deployment_id)
+        data = VendorFacesInput(data=_body(request, '{"key": "m-0901", "minute": "…", "faces": 120, '
+                                                    '"algorithm": "nec-neoface-v4"}'))
+        data.is_valid(raise_exception=True)
+        received = vendor.vendor_faces_count(device=device, **data.validated_data)
+        return Response({"status": received.status, "faces": received.faces})
+
+
+class VendorAlertView(DeviceAuthenticated):
+    @extend_schema(request=VendorAlertInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """One alert of the vendor's system. Refused with the rule it breaks (409), or stored as an alert for an
+        officer to decide on (201; 200 with the first alert if this device sent the same key before)."""
+        device = self.device(request, deployment_id)
+        data = VendorAlertInput(data=_body(request, '{"key": "a-17", "entry_reference": "…", "score": 0.71, …}'))
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        crop = _crops([values.pop("crop") or None])[0]
+        position = (values.pop("latitude"), values.pop("longitude"))
+        received = vendor.vendor_alert_receive(device=device, crop=crop, position=position, **values)
+        return Response({"status": received.status, "alerts": received.alerts},
+                        status=status.HTTP_201_CREATED if received.status == "accepted" else status.HTTP_200_OK)
+
+
+class VendorDeletionView(DeviceAuthenticated):
+    @extend_schema(request=VendorDeletionInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request, deployment_id: int):
+        """After the deployment: the vendor's system confirms it deleted its copy of the package."""
+        device = self.device(request, deployment_id)
+        data = VendorDeletionInput(data=_body(request, '{"package_digest": "…", "deleted_at": "…", '
+                                                       '"statement": "…"}'))
+        data.is_valid(raise_exception=True)
+        package = vendor.package_deletion_confirm(device=device, **data.validated_data)
+        return Response({"package_digest": package.digest, "deletion_confirmed_at": package.deletion_confirmed_at})

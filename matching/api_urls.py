@@ -16,6 +16,13 @@ urlpatterns = [
     path("deployments/<int:deployment_id>/enrol/", api.EnrolView.as_view(), name="watchlist-enrol"),
     path("live/<int:deployment_id>/frames/", api.FramesView.as_view(), name="live-frames"),
     path("live/<int:deployment_id>/templates/", api.TemplatesView.as_view(), name="live-templates"),
+    path("deployments/<int:deployment_id>/vendor-package/", api.VendorPackageExportView.as_view(),
+         name="vendor-package-export"),
+    path("live/<int:deployment_id>/vendor/package/", api.VendorPackageView.as_view(), name="vendor-package"),
+    path("live/<int:deployment_id>/vendor/faces/", api.VendorFacesView.as_view(), name="vendor-faces"),
+    path("live/<int:deployment_id>/vendor/alerts/", api.VendorAlertView.as_view(), name="vendor-alerts"),
+    path("live/<int:deployment_id>/vendor/package-deleted/", api.VendorDeletionView.as_view(),
+         name="vendor-package-deleted"),
     path("retention/deletions/", api.DeletionsView.as_view(), name="retention-deletions"),
     path("", include(router.urls)),
 ]

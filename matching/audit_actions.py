@@ -21,3 +21,7 @@ VIDEO_FEED_RESUME = register("video_feed.resume",
                              "last counted frame")
 DELETION = register("retention.delete", "Biometric data was deleted under the retention policy")
 ALGORITHM_RECALIBRATE = register("algorithm_version.recalibrate", "An algorithm version's calibration was replaced")
+VENDOR_PACKAGE_EXPORT = register("vendor_package.export",
+                                 "The authorised watchlist was exported, signed, for an external matcher")
+VENDOR_PACKAGE_DOWNLOAD = register("vendor_package.download", "An external matcher downloaded its watchlist package")
+VENDOR_FACES_COUNT = register("vendor.faces", "An external matcher reported the faces it processed in a minute")

@@ -88,6 +88,35 @@ class FacesProcessed(models.Model):
         constraints = [models.UniqueConstraint(fields=["deployment", "minute"], name="faces_processed_per_minute")]
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class VendorPackage(models.Model):
+    """The authorised watchlist exported, signed, for an external (vendor) matcher: which entries it holds, the
+    SHA-256 digest of its bytes and the platform's signature over it. The bytes themselves are not kept: they
+    are built again, identically, from the entries on each download. The vendor's confirmation that it deleted
+    its copy after the deployment is the retention evidence (rule 20)."""
+
+    deployment = models.ForeignKey("deployments.Deployment", on_delete=models.PROTECT, related_name="vendor_packages")
+    algorithm = models.ForeignKey("deployments.AlgorithmVersion", on_delete=models.PROTECT, related_name="+")
+    entries = models.JSONField(help_text="The ids of the watchlist entries the package holds.")
+    references = models.JSONField(help_text="Their subject references, as the vendor's alerts name them.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the package's bytes, hex.")
+    signature = models.CharField(max_length=128, help_text="Ed25519 signature over the digest, hex.")
+    public_key = models.CharField(max_length=64, help_text="The platform's package-signing public key, hex.")
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    deletion_confirmed_at = models.DateTimeField(null=True, blank=True)
+    deletion_confirmed_by = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL,
+                                              related_name="+")
+    deletion_statement = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["deployment", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"watchlist package {self.digest[:12]}"
+
+
 class AlertStatus(models.TextChoices):
     NEW = "new", "Awaiting decision"
     ADJUDICATED = "adjudicated", "Decided"
@@ -111,6 +140,8 @@ class Alert(models.Model):
     crop = models.FileField(upload_to="alerts/%Y/%m/%d/", blank=True)
     embedding = VectorField(dimensions=EMBEDDING_SIZE, null=True, blank=True)
     media_deleted_at = models.DateTimeField(null=True, blank=True)
+    # An alert an external matcher reported: the signed package it matched against (it has no template here).
+    package = models.ForeignKey(VendorPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
 
     class Meta:
         indexes = [models.Index(fields=["deployment", "status"]), models.Index(fields=["created_at"])]
@@ -315,6 +346,7 @@ class DeletionKind(models.TextChoices):
     WATCHLIST_TEMPLATE = "watchlist_template", "Watchlist template and image"
     ALERT_MEDIA = "alert_media", "Alert image and template"
     RFR_PROBE = "rfr_probe", "RFR probe image"
+    VENDOR_PACKAGE = "vendor_package", "Watchlist package held by an external matcher"
 
 
 class Deletion(models.Model):

@@ -129,11 +129,52 @@ def alert_record(ctx: Context):
     threshold and algorithm every alert stores are the ones the authorisation, floor and bias test were for."""
     model = ctx.facts.get("face_model")
     d = ctx.deployment
+    if ctx.facts.get("external"):
+        return _external_algorithm_problems(ctx)
     if model is None:
         return None
     if model.algorithm_id != d.algorithm_version_id:
         return [("algorithm_version", f"this deployment was authorised for {d.algorithm_version}, but this "
                                       f"matcher runs {model.algorithm}")]
+    return []
+
+
+def _external_algorithm_problems(ctx: Context) -> list:
+    """What an external (vendor) matcher reports must come from the algorithm the deployment was authorised for,
+    and that algorithm must be one that runs outside the platform."""
+    d, claimed = ctx.deployment, ctx.facts.get("algorithm_version")
+    if not d.algorithm_version.external:
+        return [("algorithm_version", f"this deployment was authorised for {d.algorithm_version}, which runs in this "
+                                      f"platform's own matcher, not in a vendor's system")]
+    if claimed is None or claimed.pk != d.algorithm_version_id:
+        name = claimed or ctx.facts.get("algorithm_code") or "an unnamed algorithm"
+        return [("algorithm_version", f"this deployment was authorised for {d.algorithm_version}, but the report "
+                                      f"comes from {name}")]
+    return []
+
+
+@rule("R16-authorised-package", title="An external matcher's alert names an entry of the signed package of the "
+      "authorised watchlist", source="domain.md rules 10 and 16; Bridges [2020] EWCA Civ 1058 para 124",
+      stages=(MATCHING,))
+def authorised_package(ctx: Context):
+    """A vendor's system matches against the package the platform exported for this deployment: its alert names
+    that package by digest and an entry in it that may still be used (not one whose deletion was granted)."""
+    f = ctx.facts
+    if "package_digest" not in f:
+        return None  # the platform's own matcher searches the enrolled watchlist itself
+    package = f.get("package")
+    if package is None or package.deployment_id != ctx.deployment.pk:
+        return [("package_digest", "no watchlist package with this digest was exported for this deployment")]
+    if package.deletion_confirmed_at is not None:
+        return [("package_digest", "the vendor confirmed this package deleted; it can no longer raise alerts")]
+    reference = f.get("entry_reference")
+    if reference not in package.references:
+        return [("entry_reference", "this person is not in the authorised watchlist package")]
+    from deployments.selectors import watchlist_entries_for_matching
+
+    entry_id = package.entries[package.references.index(reference)]
+    if not watchlist_entries_for_matching(deployment=ctx.deployment).filter(pk=entry_id).exists():
+        return [("entry_reference", "this watchlist entry may no longer be used (its deletion was granted)")]
     return []
 
 
@@ -246,7 +287,23 @@ def watchlist_deletion(ctx: Context):
         if ctx.at > due:
             problems.append(("watchlist", f"the watchlist of \u201c{deployment.title}\u201d is still held; it was "
                                           f"due for deletion by {_when(due)}"))
+    for package in packages_unconfirmed(force=ctx.force, at=ctx.at):
+        due, setting = watchlist_due_at(package.deployment)
+        ctx.settings[setting.pk] = setting
+        problems.append(("watchlist", f"the vendor has not confirmed that it deleted its copy of the watchlist of "
+                                      f"\u201c{package.deployment.title}\u201d; it was due for deletion by {_when(due)}"))
     return problems
+
+
+def packages_unconfirmed(*, force=None, at: datetime) -> list:
+    """Watchlist packages held by an external matcher whose deletion was due by `at` and is not confirmed."""
+    from matching.models import VendorPackage
+
+    found = (VendorPackage.objects.filter(deletion_confirmed_at__isnull=True)
+             .select_related("deployment__force").order_by("created_at", "id"))
+    if force is not None:
+        found = found.filter(deployment__force=force)
+    return [p for p in found if deployment_is_over(p.deployment, at) and at > watchlist_due_at(p.deployment)[0]]
 
 
 @rule("R21-alert-media-deletion", title="Alert images and templates are deleted within the set period unless held",
@@ -283,7 +340,8 @@ def alert_media_deletion(ctx: Context):
 # Where the audit event of each kind of deletion points.
 _DELETION_AUDITED_ON = {DeletionKind.WATCHLIST_TEMPLATE: ("deployments.deployment", "deployment_id"),
                         DeletionKind.ALERT_MEDIA: ("matching.alert", "object_id"),
-                        DeletionKind.RFR_PROBE: ("matching.rfrsearch", "object_id")}
+                        DeletionKind.RFR_PROBE: ("matching.rfrsearch", "object_id"),
+                        DeletionKind.VENDOR_PACKAGE: ("matching.vendorpackage", "object_id")}
 
 
 @rule("R22-deletion-audited", title="Every deletion is itself audited; deletions done are counted against those due",
@@ -330,5 +388,5 @@ def check_report(*, force=None, at: datetime | None = None) -> Result:
 
 
 __all__ = ["ADJUDICATION", "ENDED", "LEGAL_HOLD", "OIFR", "REPORT", "RETENTION", "RFR", "alert_due_at",
-           "check_report", "check_retention", "deployment_end", "probe_due_at",
+           "check_report", "check_retention", "deployment_end", "packages_unconfirmed", "probe_due_at",
            "search_threshold", "watchlist_due_at"]

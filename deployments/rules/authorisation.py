@@ -166,6 +166,11 @@ def threshold_floor(ctx: Context):
     problems = []
     if d.threshold < floor:
         problems.append(("threshold", f"{d.threshold:g} is below the floor of {floor:g} for {code}"))
+    score = ctx.facts.get("score") if ctx.stage == MATCHING else None
+    if score is not None and score < max(d.threshold, floor):
+        # An external matcher reports its alerts with their scores: one below the line is not an alert.
+        problems.append(("score", f"a score of {score:g} is below the deployment's threshold of {d.threshold:g} "
+                                  f"(the floor for {code} is {floor:g})"))
     test = selectors.bias_test_for(deployment=d, at=ctx.at)
     if test is not None and d.threshold < test.no_difference_from:
         problems.append(("threshold", f"{d.threshold:g} is below {test.no_difference_from:g}, the lowest threshold at "

@@ -12,8 +12,10 @@ that).
 - `rfr`: retrospective searches against custody images and the review of their candidates; operator-initiated
   checks from an officer's phone.
 - `retention`: the deletions the retention policy makes due, each recorded as evidence.
+- `vendor`: an external (vendor) matcher's side: the signed watchlist package it is given, the faces and alerts
+  it reports, and its confirmation that the package was deleted.
 - `engine`: registering a face model (an algorithm version's file and checksum) and reading the current one.
 """
 
 MODULES = tuple(f"matching.services.{name}" for name in (
-    "adjudication", "engine", "enrolment", "feeds", "live", "retention", "rfr"))
+    "adjudication", "engine", "enrolment", "feeds", "live", "retention", "rfr", "vendor"))

@@ -38,7 +38,8 @@ MAX_BATCH = 32
 # A short, stable code for a device's software, by the field a refusal is about.
 REFUSAL_CODES = {"status": "deployment_not_active", "urgent_review": "urgent_review_overdue",
                  "ends_at": "outside_window", "place": "outside_place", "threshold": "below_threshold_floor",
-                 "algorithm_version": "algorithm_mismatch"}
+                 "algorithm_version": "algorithm_mismatch", "score": "below_threshold",
+                 "entry_reference": "entry_not_in_package", "package_digest": "unknown_package"}
 
 
 class MatchingRefused(Exception):

@@ -25,7 +25,7 @@ from PIL import Image
 
 from deployments import services as governance
 from deployments.models import Deployment, DocumentKind
-from matching.services import adjudication, engine, enrolment, live, rfr
+from matching.services import adjudication, engine, enrolment, live, rfr, vendor
 from matching.face.samples import CROWD_FILES, FILES, SamplesUnavailable, crowd_photos_dir, sample_photos_dir
 from matching.services.feeds import video_feed_run, video_feed_start
 from matching.models import Alert, VideoFeed
@@ -45,6 +45,8 @@ EARLIER_TITLE = "Cathedral Square: the man wanted for wounding"
 URGENT_TITLE = "Riverside retail park: urgent search for a missing woman"
 PENDING_TITLE = "Westgate shopping centre: Christmas market opening"
 SM_PENDING_TITLE = "High Street, Worcester: Christmas lights switch-on"
+VENDOR_TITLE = "Shrub Hill station: the vendor's matcher on the wounding warrant"
+VENDOR_ALGORITHM, VENDOR_THRESHOLD = "nec-neoface-v4", 0.64
 
 # Each deployment's own case, consistent with its place, its watchlist and its notice. Every person and record in
 # it is made up for the demonstration.
@@ -115,6 +117,19 @@ CASES = {
         community_impact="Consulted the city council's events team and the independent advisory group.",
         collateral_intrusion="Five hours, faces that do not match discarded at once, signs on every approach.",
         conclusion="Necessary and proportionate for the evening of the event."),
+    VENDOR_TITLE: dict(
+        policing_objective="Locate the man wanted on the wounding warrant at the other city station, with the "
+                           "vendor's camera system the force leases.",
+        intelligence_case="Ticket records show him travelling from Shrub Hill on two evenings this week.",
+        watchlist_criteria="Only the one person wanted on the wounding warrant.",
+        location_justification="Ticket records and a guard's sighting place him on the Shrub Hill platforms.",
+        public_notice_plan="Force website and the rail operator's notices the day before; signs at both entrances.",
+        legitimate_aim="HRA-A8-2-CRIME",
+        strict_necessity="He changes stations to avoid the patrols that know him at Foregate Street.",
+        alternatives_considered="Patrols at both stations; the platforms are too busy to cover by sight.",
+        community_impact="Consulted the rail operator; the equality assessment covers the vendor's system too.",
+        collateral_intrusion="Two hours; the vendor's system counts faces and discards those that match nothing.",
+        conclusion="Necessary and proportionate for one evening, under the same rules as the force's own matcher."),
 }
 THRESHOLD = 0.95
 SIMULATED = "SIMULATED DECISION (demonstration): "
@@ -176,6 +191,12 @@ def documents(force: Force, approver: User) -> None:
         version="2026-1", approved_on=today - timedelta(days=90), next_review_on=today + timedelta(days=270),
         published=True, file=ContentFile(b"%PDF-1.4\n% independent bias-test report (demonstration)\n", name="bias.pdf"),
         algorithm_version=ALGORITHM, threshold_min=0.934, threshold_max=0.97, no_difference_from=0.934)
+    governance.policy_document_add(
+        actor=approver, force=force, kind=DocumentKind.BIAS_TEST, title="Independent test of NEC NeoFace V4 (vendor)",
+        version="2023-1", approved_on=today - timedelta(days=120), next_review_on=today + timedelta(days=240),
+        published=True, file=ContentFile(b"%PDF-1.4\n% independent test of the vendor's system (demonstration)\n",
+                                         name="vendor-test.pdf"),
+        algorithm_version=VENDOR_ALGORITHM, threshold_min=0.56, threshold_max=0.64, no_difference_from=0.6)
 
 
 def _jpeg(image: np.ndarray, box=None, margin: float = 0.6) -> bytes:
@@ -191,13 +212,13 @@ def _jpeg(image: np.ndarray, box=None, margin: float = 0.6) -> bytes:
 
 
 def deployment(*, force, operator, approver, title, place, starts_in, hours, entries, expected_faces=6000,
-               legal_bases=LEGAL_BASES):
+               legal_bases=LEGAL_BASES, algorithm=ALGORITHM, threshold=THRESHOLD):
     starts_at = timezone.now() + starts_in
     name, lat, lon = place
     case = CASES[title]
     created = governance.deployment_create(
         actor=operator, force=force, title=title, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours),
-        algorithm_version=ALGORITHM, threshold=THRESHOLD,
+        algorithm_version=algorithm, threshold=threshold,
         policing_objective=case["policing_objective"], intelligence_case=case["intelligence_case"],
         watchlist_criteria=case["watchlist_criteria"], location_name=name, latitude=lat, longitude=lon, radius_m=250,
         location_justification=case["location_justification"], public_notice_plan=case["public_notice_plan"],
@@ -271,6 +292,45 @@ def camera_feed(say, deployment_, device, operator, frames: list[bytes]) -> Vide
 
 
 # --- the story ---------------------------------------------------------------------------------------
+def external_matcher(say, *, force, operator, approver, entries, crop: bytes) -> None:
+    """A deployment on the vendor's system: the force exports the signed watchlist; the vendor's system (the
+    reference client, through the device API) verifies it, reports faces and alerts, and confirms deletion."""
+    from django.test import Client
+
+    from tools.vendor_client import DjangoClientTransport, VendorSystem
+
+    say(f"External matcher '{VENDOR_TITLE}': NEC NeoFace V4 runs in the vendor's own system.")
+    place = ("Shrub Hill station platforms, Worcester", 52.1946, -2.2094)
+    created = deployment(force=force, operator=operator, approver=approver, title=VENDOR_TITLE, place=place,
+                         starts_in=timedelta(seconds=4), hours=2, entries=entries, expected_faces=3000,
+                         algorithm=VENDOR_ALGORITHM, threshold=VENDOR_THRESHOLD)
+    governance.deployment_submit(actor=operator, deployment=created)
+    governance.deployment_authorise(actor=approver, deployment=created, reasons=(
+        "The vendor's system was independently tested at this threshold; one wanted person, one evening."))
+    _wait_for_window(created)
+    governance.deployment_activate(actor=operator, deployment=created)
+    package = vendor.package_export(actor=operator, deployment=created)
+    _device, token = live.device_create(actor=operator, deployment=created, name="Vendor van 11, camera 1")
+    system = VendorSystem(DjangoClientTransport(Client(HTTP_HOST="localhost")), deployment=created.pk, token=token,
+                          pinned_key=vendor.package_public_key(), algorithm=VENDOR_ALGORITHM, latitude=place[1],
+                          longitude=place[2])
+    verified = system.package_download()
+    now = timezone.now()
+    system.faces_post(minute=now, faces=180)
+    accepted = system.alert_post(reference=verified.references[0], score=0.71, captured_at=now, crop=crop)
+    refused = system.alert_post(reference=verified.references[0], score=0.55, captured_at=now)
+    say(f"  signed package {package.digest[:12]}… verified by the vendor's system; 180 faces counted; one alert "
+        f"accepted ({accepted.status}); one refused ({refused.status}: {refused.json().get('detail')}).")
+    for alert in Alert.objects.filter(deployment=created):
+        adjudication.alert_adjudicate(actor=operator, alert=alert, decision="true_match",
+                                      note=SIMULATED + "officer compared the vendor's crop with the watchlist image")
+        adjudication.engagement_record(actor=operator, alert=alert, outcome="arrested", duration_minutes=12)
+    governance.deployment_end(actor=operator, deployment=created)
+    confirmed = system.deletion_confirm(deleted_at=timezone.now(), statement=(
+        "Watchlist images, manifest and the templates made from them erased from the van's store (demonstration)."))
+    say(f"  ended; the vendor confirmed it deleted its copy ({confirmed.status}), kept as retention evidence.")
+
+
 def play(*, say, people_only: bool = False) -> dict:
     engine.face_model_register()  # as set-up does; the matcher refuses a model that is not in the register
     admin, forces, people = organisations(say)
@@ -355,6 +415,9 @@ def play(*, say, people_only: bool = False) -> dict:
     governance.deployment_end(actor=operator, deployment=earlier)
     deleted = retention_run()
     say(f"  retention run: {deleted.watchlist_entries} watchlist templates and images deleted, each audited.")
+
+    external_matcher(say, force=south, operator=operator, approver=approver, entries=[in_the_square],
+                     crop=photos["obama2.jpg"])
 
     say(f"Urgent authorisation '{URGENT_TITLE}' by an Inspector, never reviewed by a Superintendent.")
     urgent = deployment(force=south, operator=operator, approver=inspector, title=URGENT_TITLE,

@@ -31,7 +31,7 @@ from deployments.models import (
 from deployments.selectors import ExpectedFalseAlerts, false_match_rate
 from matching.models import (
     Alert, Decision, Deletion, DeletionKind, FacesProcessed, LegalHold, OifrCheck, Outcome, RfrCandidate, RfrSearch,
-    WatchlistTemplate,
+    VendorPackage, WatchlistTemplate,
 )
 from oversight.models import AuditEvent, Force, PolicySetting
 from oversight.reports.models import ForceAudit
@@ -356,6 +356,21 @@ def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: date
             rows.append({"kind": "watchlist_template", "force_id": d.force_id, "deployment_id": d.pk,
                          "object_type": "deployments.deployment", "object_id": d.pk, "due_at": due,
                          "items": images.get(d.pk) or templates.get(d.pk, 0)})
+    # An external matcher's copy of the watchlist is deleted by the vendor, on the same deadline; without its
+    # confirmation the copy counts as still held.
+    packages = (VendorPackage.objects.filter(deployment__force__in=forces, deletion_confirmed_at__isnull=True)
+                .select_related("deployment").only("pk", "deployment__force_id", "deployment__status",
+                                                   "deployment__ends_at", "deployment__ended_at"))
+    for package in packages:
+        d = package.deployment
+        if not deployment_is_over(d, as_of):
+            continue
+        ended = deployment_end(d)
+        due = ended + timedelta(hours=policy.value("retention.watchlist_template_hours", ended))
+        if start <= due < end and due < as_of:
+            rows.append({"kind": "vendor_package", "force_id": d.force_id, "deployment_id": d.pk,
+                         "object_type": "matching.vendorpackage", "object_id": package.pk, "due_at": due,
+                         "items": 1})
     held = Exists(LegalHold.objects.filter(alert=OuterRef("pk"), released_at__isnull=True))
     alerts = (Alert.objects.filter(deployment__force__in=forces, media_deleted_at__isnull=True, created_at__lt=end)
               .filter(Q(embedding__isnull=False) | ~Q(crop="")).exclude(held)

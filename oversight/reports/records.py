@@ -43,6 +43,7 @@ KINDS = [
     ("matching.videofeed", "Video feed", ""),
     ("matching.custodyimage", "Custody image", ""),
     ("matching.facemodel", "Face model", ""),
+    ("matching.vendorpackage", "Watchlist package for an external matcher", ""),
     ("reports.reportrun", "Regulator report", "report-run"),
     ("reports.forceaudit", "Audit of a force", "force-audit-detail"),
     ("reports.auditfinding", "Audit finding", ""),

@@ -33,6 +33,11 @@ def test_the_demo_tells_the_story_and_prints_where_to_look(db):
     assert Deployment.objects.filter(status="submitted", force__code="south-mercia").count() == 1
     assert Deletion.objects.filter(kind="watchlist_template").exists()
     assert RfrSearch.objects.count() == 1 and OifrCheck.objects.count() == 1
+    # The vendor's system: its package verified, one alert accepted (one refused, not stored), its copy deleted.
+    external = Deployment.objects.get(algorithm_version__external=True)
+    assert external.status == "ended"
+    assert Alert.objects.filter(deployment=external, package__isnull=False, embedding__isnull=True).count() == 1
+    assert Deletion.objects.filter(kind="vendor_package", deployment=external).count() == 1
     assert verify_log().ok
     run = ReportRun.objects.get()
     assert run.status == "done" and run.all_forces and run.pages > 0 and run.summary["verified"] is True

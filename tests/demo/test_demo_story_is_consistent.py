@@ -17,7 +17,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 def test_the_demo_story_is_consistent(db):
     call_command("demo", stdout=io.StringIO())
     deployments = list(Deployment.objects.all())
-    assert len(deployments) == len(story.CASES) == 5
+    assert len(deployments) == len(story.CASES) == 6
 
     for field in ("policing_objective", "intelligence_case", "location_justification", "public_notice_plan"):
         texts = [getattr(d, field) for d in deployments]

@@ -184,6 +184,11 @@ def _retention(force: Force, facts: Facts, shown: list[DeploymentFacts], at: dat
         {"data": DELETION_LABELS[DeletionKind.RFR_PROBE],
          "promise": f"Deleted within {probe_days['value']} days." if probe_days else "Deleted on the timetable.",
          "setting": probe_days},
+        {"data": DELETION_LABELS[DeletionKind.VENDOR_PACKAGE],
+         "promise": (f"Where a supplier's system does the matching, it deletes its copy of the watchlist within "
+                     f"{watchlist_hours['value']} hours of the deployment's end and confirms it; a missing "
+                     f"confirmation is reported as data still held." if watchlist_hours else
+                     "Deleted by the supplier after the deployment's end, and confirmed."), "setting": watchlist_hours},
         {"data": "OIFR photos", "promise": "Never kept: the photo and its template are discarded when the check "
                                            "returns.", "setting": None},
     ]
