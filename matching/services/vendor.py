@@ -44,7 +44,7 @@ from matching.audit_actions import (
 )
 from matching.face.decode import decode
 from matching.face.errors import ImageRejected
-from matching.services.live import MatchingRefused, _count_while_active
+from matching.services.live import MatchingRefused
 from matching.models import Alert, Deletion, DeletionKind, Device, FaceModel, FrameReceipt, VendorPackage
 from matching.rules import watchlist_due_at
 from oversight.audit.log import audit_record
@@ -264,9 +264,26 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
     return Received("accepted", faces=faces)
 
 
+def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts: int) -> bool:
+    """Count the vendor's faces for a minute, only if the deployment is still active, holding its row locked until
+    the report's transaction ends; False (nothing counted) if it is not. Ending a deployment takes the same lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
+               SELECT d.id, %s, %s, %s, %s FROM deployments_deployment d
+               WHERE d.id = %s AND d.status = %s FOR UPDATE OF d
+               ON CONFLICT (deployment_id, minute) DO UPDATE SET
+                 faces = matching_facesprocessed.faces + EXCLUDED.faces,
+                 alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
+                 discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
+               RETURNING 1""",
+            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE])
+        return cursor.fetchone() is not None
+
+
 def _count_alert(deployment_id: int, minute: datetime) -> bool:
     """One more alert in the minute's count, only while the deployment is active (its row locked, as
-    `live._count_while_active` does): the faces are the vendor's count; an alerting face is not discarded."""
+    `_count_while_active` does): the faces are the vendor's count; an alerting face is not discarded."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
