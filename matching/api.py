@@ -81,10 +81,12 @@ class HoldInput(serializers.Serializer):
 
 class RfrCandidateSerializer(serializers.ModelSerializer):
     subject_reference = serializers.CharField(source="custody_image.subject_reference")
+    owning_force = serializers.CharField(source="custody_image.force.code")
 
     class Meta:
         model = RfrCandidate
-        fields = ["id", "rank", "custody_image", "subject_reference", "similarity", "status", "note", "reviewed_at"]
+        fields = ["id", "rank", "custody_image", "owning_force", "subject_reference", "similarity", "status", "note",
+                  "reviewed_at"]
 
 
 class RfrSearchSerializer(serializers.ModelSerializer):
@@ -93,7 +95,8 @@ class RfrSearchSerializer(serializers.ModelSerializer):
     class Meta:
         model = RfrSearch
         fields = ["id", "force", "deployment", "requested_by", "crime_reference", "probe_source",
-                  "candidate_list_length", "threshold", "created_at", "probe_deleted_at", "candidates"]
+                  "candidate_list_length", "threshold", "scope", "national_purpose", "authorised_by", "created_at",
+                  "probe_deleted_at", "candidates"]
 
 
 class RfrSearchInput(serializers.Serializer):
@@ -106,6 +109,12 @@ class RfrSearchInput(serializers.Serializer):
     threshold = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=1,
                                        help_text="Similarity a candidate must reach; never below the floor for the "
                                                  "algorithm. Leave it out for the force's policy threshold.")
+    scope = serializers.CharField(required=False, default="local",
+                                  help_text="'local' for the force's own custody images, 'national' for every force's.")
+    national_purpose = serializers.CharField(required=False, default="", allow_blank=True)
+    authorised_by = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                             help_text="The officer of your force who authorised a national search; "
+                                                       "yourself when left out.")
 
 
 class MarkInput(serializers.Serializer):
@@ -351,12 +360,22 @@ def _crops(crops) -> list[bytes | None]:
 
 
 # --- RFR, OIFR, gallery ----------------------------------------------------------------------------
+def _authoriser_for(user, person_id: int | None):
+    """The authorising officer of a national search: a person of the searcher's own force, or nobody."""
+    if person_id is None:
+        return None
+    found = selectors.national_authorisers(user=user).filter(pk=person_id).first()
+    if found is None:
+        raise DjangoValidationError({"authorised_by": "no officer of your force has that number"})
+    return found
+
+
 class RfrSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RfrSearchSerializer
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return selectors.rfr_search_list(user=self.request.user).prefetch_related("candidates__custody_image")
+        return selectors.rfr_search_list(user=self.request.user).prefetch_related("candidates__custody_image__force")
 
     @extend_schema(request=RfrSearchInput, responses={201: RfrSearchSerializer})
     def create(self, request):
@@ -366,6 +385,7 @@ class RfrSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         probe = _read(values.pop("probe"), "probe")
         deployment_id = values.pop("deployment")
         deployment = _deployment_for(request.user, deployment_id) if deployment_id else None
+        values["authorised_by"] = _authoriser_for(request.user, values.pop("authorised_by"))
         search = rfr.rfr_search_run(actor=request.user, probe=probe, deployment=deployment, **values)
         return Response(RfrSearchSerializer(self.get_queryset().get(pk=search.pk)).data,
                         status=status.HTTP_201_CREATED)

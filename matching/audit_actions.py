@@ -21,3 +21,5 @@ VIDEO_FEED_RESUME = register("video_feed.resume",
                              "last counted frame")
 DELETION = register("retention.delete", "Biometric data was deleted under the retention policy")
 ALGORITHM_RECALIBRATE = register("algorithm_version.recalibrate", "An algorithm version's calibration was replaced")
+NATIONAL_SEARCH_NOTICE = register("rfr.national_notice",
+                                  "Another force's national retrospective search returned this force's custody images")

@@ -1,0 +1,162 @@
+"""The national custody gallery: a force's search of every force's custody images, under its own rule."""
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from deployments.rules import RuleError
+from matching import enrolment, rfr
+from matching.face.samples import OTHER_PERSON, SAME_PERSON
+from matching.gallery import partition_name, partitions
+from matching.models import NationalSearchNotice, RfrCandidate, RfrSearch
+from matching.retention import custody_image_delete
+from matching.search import _GALLERY_BRANCH, vector_literal
+from oversight.models import AuditEvent
+
+PURPOSE = ("The suspect in a stabbing in Andover was seen travelling from the Midlands; our own custody "
+           "images hold nobody like him.")
+
+
+@pytest.fixture
+def galleries(personas, photos):
+    """A South Mercia custody image of a person never convicted, another South Mercia image, and a North Wessex one."""
+    wanted = enrolment.gallery_enrol(actor=personas.operator_a, force=personas.force_a, data=photos[SAME_PERSON[0]],
+                                     subject_reference="SM-CUST-0001", unconvicted=True)
+    other = enrolment.gallery_enrol(actor=personas.operator_a, force=personas.force_a, data=photos[OTHER_PERSON],
+                                    subject_reference="SM-CUST-0002")
+    own = enrolment.gallery_enrol(actor=personas.operator_b, force=personas.force_b, data=photos[OTHER_PERSON],
+                                  subject_reference="NW-CUST-0001")
+    return wanted, other, own
+
+
+def _national(personas, photos, **overrides):
+    values = dict(actor=personas.operator_b, probe=photos[SAME_PERSON[1]], crime_reference="NW/4411/26",
+                  probe_source="cctv", scope="national", national_purpose=PURPOSE, authorised_by=personas.approver_b)
+    values.update(overrides)
+    return rfr.rfr_search_run(**values)
+
+
+def test_a_north_wessex_investigator_finds_a_south_mercia_custody_image_nationally(personas, photos, galleries):
+    wanted, _, _ = galleries
+    search = _national(personas, photos)
+    candidates = list(RfrCandidate.objects.filter(search=search).select_related("custody_image__force"))
+    assert candidates and candidates[0].custody_image_id == wanted.pk
+    assert candidates[0].custody_image.force == personas.force_a
+    assert all(c.similarity >= search.threshold for c in candidates)  # nobody below the threshold is kept
+    assert search.scope == "national" and search.national_purpose == PURPOSE
+    assert search.crime_reference == "NW/4411/26" and search.authorised_by == personas.approver_b
+    event = AuditEvent.objects.get(action="rfr.search", object_id=str(search.pk))
+    assert event.force_id == personas.force_b.pk and event.new["scope"] == "national"
+
+
+def test_the_investigator_sees_the_owning_forces_reference_and_photo_of_a_candidate(personas, photos, galleries):
+    search = _national(personas, photos)
+    top = search.candidates.order_by("rank").first()
+    api = personas.api(personas.operator_b)
+    body = api.get(f"/api/rfr/searches/{search.pk}/").json()
+    assert body["candidates"][0]["subject_reference"] == "SM-CUST-0001"
+    assert body["candidates"][0]["owning_force"] == personas.force_a.code
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.operator_b)
+    page = client.get(f"/rfr/{search.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "SM-CUST-0001" in text and "South Mercia Police" in text
+    image = client.get(f"/rfr/{search.pk}/candidates/{top.pk}/image/")
+    assert image.status_code == 200 and image["Content-Type"].startswith("image/")
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"authorised_by": None}, "authorised_by"),  # a Sergeant on his own authority
+    ({"national_purpose": "suspect"}, "national_purpose"),
+    ({"national_purpose": ""}, "national_purpose"),
+])
+def test_a_national_search_without_the_rank_or_purpose_is_refused_and_nothing_is_stored(
+        personas, photos, galleries, overrides, field):
+    events = AuditEvent.objects.count()
+    with pytest.raises(RuleError) as refused:
+        _national(personas, photos, **overrides)
+    assert "R19-national-search" in refused.value.rule_ids
+    assert field in refused.value.message_dict
+    assert "R19" not in " ".join(refused.value.message_dict[field])  # the id travels beside the words
+    assert not RfrSearch.objects.exists() and not RfrCandidate.objects.exists()
+    assert not NationalSearchNotice.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_an_authoriser_of_another_force_does_not_count(personas, photos, galleries):
+    with pytest.raises(RuleError) as refused:
+        _national(personas, photos, authorised_by=personas.approver_a)
+    assert "R19-national-search" in refused.value.rule_ids and not RfrSearch.objects.exists()
+
+
+def test_the_api_refuses_a_national_search_without_authority_with_a_400(personas, photos, galleries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = personas.api(personas.operator_b).post("/api/rfr/searches/", {
+        "probe": SimpleUploadedFile("p.jpg", photos[SAME_PERSON[1]], content_type="image/jpeg"),
+        "crime_reference": "NW/1/26", "probe_source": "cctv", "scope": "national", "national_purpose": PURPOSE})
+    assert response.status_code == 400 and "authorised_by" in response.json()
+    assert not RfrSearch.objects.exists()
+
+
+def test_south_mercia_sees_the_search_in_its_own_records(personas, photos, galleries):
+    search = _national(personas, photos)
+    notice = NationalSearchNotice.objects.get(search=search)
+    assert notice.owning_force == personas.force_a and notice.candidates == 1
+    event = AuditEvent.objects.get(action="rfr.national_notice")
+    assert event.force_id == personas.force_a.pk and event.new["crime_reference"] == "NW/4411/26"
+    from django.test import Client
+
+    south, north = Client(), Client()
+    south.force_login(personas.operator_a)
+    north.force_login(personas.operator_b)
+    page = south.get("/rfr/national/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "North Wessex Police" in text and "NW/4411/26" in text and "SM-CUST-0001" in text
+    assert "stabbing in Andover" in text
+    detail = south.get(f"/rfr/national/{notice.pk}/")
+    assert detail.status_code == 200 and "SM-CUST-0001" in detail.content.decode()
+    # North Wessex reads its own search, not South Mercia's record of it; and never South Mercia's other images.
+    assert north.get(f"/rfr/national/{notice.pk}/").status_code == 404
+    assert "SM-CUST-0002" not in north.get(f"/rfr/{search.pk}/").content.decode()
+
+
+def test_deleting_an_unconvicted_persons_image_removes_it_from_every_national_search_at_once(
+        personas, photos, galleries):
+    wanted, _, _ = galleries
+    assert _national(personas, photos).candidates.filter(custody_image=wanted).exists()
+    with pytest.raises(PermissionDenied):  # only the owning force deletes its images
+        custody_image_delete(actor=personas.operator_b, image=wanted, reason="application granted")
+    custody_image_delete(actor=personas.admin_a, image=wanted, reason="the person's deletion application was granted")
+    wanted.refresh_from_db()
+    assert wanted.embedding is None and not wanted.image and wanted.deletion_granted and wanted.deleted_at
+    again = _national(personas, photos, crime_reference="NW/4412/26")
+    assert not again.candidates.filter(custody_image=wanted).exists()
+    local = rfr.rfr_search_run(actor=personas.operator_a, probe=photos[SAME_PERSON[1]], crime_reference="SM/7/26",
+                               probe_source="cctv")
+    assert not local.candidates.filter(custody_image=wanted).exists()
+    deletion = AuditEvent.objects.get(action="retention.delete", object_id=str(wanted.pk))
+    assert deletion.force_id == personas.force_a.pk and deletion.actor_id == personas.admin_a.pk
+
+
+def test_a_local_search_never_returns_another_forces_image(personas, photos, galleries):
+    search = rfr.rfr_search_run(actor=personas.operator_b, probe=photos[SAME_PERSON[1]], crime_reference="NW/9/26",
+                                probe_source="cctv")
+    assert search.scope == "local"
+    assert not search.candidates.exclude(custody_image__force=personas.force_b).exists()
+    assert not NationalSearchNotice.objects.exists()
+
+
+def test_explain_shows_a_local_search_touches_one_partition(personas, galleries):
+    wanted, _, _ = galleries
+    assert set(partitions()) >= {personas.force_a.pk, personas.force_b.pk}
+    literal = vector_literal(wanted.embedding)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + _GALLERY_BRANCH, [literal, personas.force_a.pk, ["custody"], literal, 10])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scanned = {name for name in (partition_name(f) for f in partitions()) if f" on {name}" in plan}
+    assert scanned == {partition_name(personas.force_a.pk)}, plan
+    assert "matching_custodyimage_default" not in plan
