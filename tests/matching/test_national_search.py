@@ -160,3 +160,26 @@ def test_explain_shows_a_local_search_touches_one_partition(personas, galleries)
     scanned = {name for name in (partition_name(f) for f in partitions()) if f" on {name}" in plan}
     assert scanned == {partition_name(personas.force_a.pk)}, plan
     assert "matching_custodyimage_default" not in plan
+
+
+def test_both_forces_reports_and_the_regulator_report_count_national_searches(personas, photos, galleries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oversight.audit.checkpoints import checkpoint_make
+    from oversight.reports.regulator import regulator_report
+    from oversight.transparency.figures.report import report_figures
+
+    _national(personas, photos)
+    rfr.rfr_search_run(actor=personas.operator_b, probe=photos[SAME_PERSON[1]], crime_reference="NW/10/26",
+                       probe_source="cctv")
+    today = timezone.localdate()
+    start, end = today - timedelta(days=1), today + timedelta(days=1)
+    north = report_figures(force=personas.force_b, period_start=start, period_end=end)["rfr"]
+    south = report_figures(force=personas.force_a, period_start=start, period_end=end)["rfr"]
+    assert (north["searches"], north["national_searches"], north["national_searches_received"]) == (2, 1, 0)
+    assert (south["searches"], south["national_searches"], south["national_searches_received"]) == (0, 0, 1)
+    report = regulator_report(forces=[personas.force_a, personas.force_b], start=start, end=end,
+                              checkpoint=checkpoint_make())
+    assert report.rfr["searches"] == 2 and report.rfr["national"] == 1 and report.rfr["national_received"] == 1

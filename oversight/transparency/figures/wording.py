@@ -78,6 +78,7 @@ DELETION_LABELS = {
     DeletionKind.WATCHLIST_TEMPLATE: "Watchlist images and face templates",
     DeletionKind.ALERT_MEDIA: "Alert images and face templates",
     DeletionKind.RFR_PROBE: "RFR search images",
+    DeletionKind.CUSTODY_IMAGE: "Custody images and face templates",
 }
 
 RISKS = {
