@@ -363,7 +363,7 @@ def build_national_index(out) -> tuple[float, int, int]:
     return seconds, index_bytes, table_bytes
 
 
-def run_national(out, n: int, forces: int, efs: list[int], probes_count: int) -> dict:
+def run_national(out, n: int, forces: int, efs: list[int], probes_count: int, reuse_index: bool = False) -> dict:
     from django.db import connection
 
     from matching.gallery import partition_name, partitions
@@ -382,11 +382,22 @@ def run_national(out, n: int, forces: int, efs: list[int], probes_count: int) ->
     ids, force_ids = load_national(out, n, force_objs, face_model, templates, owners, missing)
     sizes = np.array([int((force_ids == f.pk).sum()) for f in force_objs])
     out.say(f"  rows per force: largest {sizes.max():,}, median {int(np.median(sizes)):,}, smallest {sizes.min():,}")
-    build_s, index_bytes, table_bytes = build_national_index(out)
+    if reuse_index and index_exists():
+        from django.db import connection as conn
+
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('custody_embedding_hnsw')")
+            index_bytes = int(cursor.fetchone()[0])
+            cursor.execute("SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('matching_custodyimage')")
+            table_bytes = int(cursor.fetchone()[0])
+        build_s = float("nan")
+        out.say(f"  reusing the existing indexes (--reuse-index: build not timed; indexes {index_bytes / 2**20:.0f} MB)")
+    else:
+        build_s, index_bytes, table_bytes = build_national_index(out)
     all_ids = [f.pk for f in force_objs]
     largest = force_objs[int(sizes.argmax())].pk
-    results = {"n": n, "forces": forces, "build_s": round(build_s, 1),
-               "build_s_per_million": round(build_s * 1e6 / n, 1),
+    results = {"n": n, "forces": forces, "build_s": round(build_s, 1) if build_s == build_s else None,
+               "build_s_per_million": round(build_s * 1e6 / n, 1) if build_s == build_s else None,
                "index_mb": round(index_bytes / 2**20, 1), "index_mb_per_million": round(index_bytes / 2**20 * 1e6 / n, 1),
                "table_mb": round(table_bytes / 2**20, 1), "largest_force_rows": int(sizes.max()),
                "median_force_rows": int(np.median(sizes))}
@@ -446,7 +457,7 @@ def main_national(args, efs: list[int]) -> int:
     started = time.perf_counter()
     out = common.start("gallery-national", args.json, db_name=NATIONAL_DB)
     out.say(f"machine: {common.machine()}")
-    results = [run_national(out, n, args.forces, efs, args.probes) for n in (args.n or [200_000])]
+    results = [run_national(out, n, args.forces, efs, args.probes, args.reuse_index) for n in (args.n or [200_000])]
     out.say(f"total {time.perf_counter() - started:.0f} s")
     ratios = " ".join(f"n={r['n']}:local={r['local']['speedup_p95']}x,recall@10={r['local']['recall_at_10']};"
                       f"national={r['national']['speedup_p95']}x,recall@10={r['national']['recall_at_10']};"

@@ -68,22 +68,47 @@ GALLERY_EF_SEARCH = 300
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
+# Per partition, the planner's most common kinds and their shares, kept until the partition is analysed again:
+# reading pg_stats costs a few milliseconds (more than a small partition's index search), its answer changes
+# only when ANALYZE runs.
+_KIND_STATISTICS: dict[tuple, dict[str, float]] = {}
+
+
 def _kind_shares(force_ids: list[int], kinds: list[str]) -> dict[int, float]:
     """Share of each force's gallery rows whose kind is one of `kinds`, from the planner's statistics of the
     force's partition (pg_stats' most common values, the same estimate the planner uses). A force without
     statistics (a small or new partition) or without a partition of its own is left out."""
-    sql = """
-        SELECT substr(s.tablename, length(%s) + 3)::bigint,
-               coalesce(sum(v.freq) FILTER (WHERE v.val = ANY(%s)), 0)
-        FROM pg_stats s
-        CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, freq)
-        WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND s.attname = 'kind'
-        GROUP BY s.tablename
-    """
-    names = [partition_name(force_id) for force_id in force_ids]
+    names = {partition_name(force_id): int(force_id) for force_id in force_ids}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [PARENT, kinds, names])
-        return {int(force_id): float(share) for force_id, share in cursor.fetchall()}
+        # When each partition was last analysed, and the rows ANALYZE counted (seen at once inside the analysing
+        # transaction, where the time is not yet published): cheap catalogue reads, the key of the cache.
+        cursor.execute("""
+            SELECT c.relname, c.oid::bigint, c.reltuples, pg_stat_get_last_analyze_time(c.oid),
+                   pg_stat_get_last_autoanalyze_time(c.oid)
+            FROM pg_class c WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace
+        """, [list(names)])
+        versions = {name: (connection.settings_dict["NAME"], name, *rest) for name, *rest in cursor.fetchall()}
+        stale = [name for name, key in versions.items() if key not in _KIND_STATISTICS]
+        if stale:
+            cursor.execute("""
+                SELECT s.tablename, v.val, v.freq
+                FROM pg_stats s
+                CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, freq)
+                WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND s.attname = 'kind'
+            """, [stale])
+            found: dict[str, dict[str, float]] = {name: {} for name in stale}
+            for name, value, freq in cursor.fetchall():
+                found[name][value] = float(freq)
+            for name in stale:
+                for old in [key for key in _KIND_STATISTICS if key[:2] == versions[name][:2]]:
+                    del _KIND_STATISTICS[old]  # an earlier analysis of the same partition
+                _KIND_STATISTICS[versions[name]] = found[name]
+    shares = {}
+    for name, key in versions.items():
+        frequencies = _KIND_STATISTICS[key]
+        if frequencies:  # no statistics: the partition was never analysed (small or new)
+            shares[names[name]] = sum(frequencies.get(kind, 0.0) for kind in kinds)
+    return shares
 
 
 def _widened(share: float, *, ef_search: int, limit: int) -> int:
