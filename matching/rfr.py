@@ -70,6 +70,11 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     else:
         found = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
     hits = [hit for hit in found if hit.similarity >= threshold]
+    # The candidates are read again from the primary before anyone sees them: when searches run on a read replica
+    # (docs/scale.md), an image deleted a moment ago on the primary is not shown while the replica catches up.
+    live = set(CustodyImage.objects.filter(pk__in=[hit.object_id for hit in hits], deletion_granted=False)
+               .values_list("pk", flat=True))
+    hits = [hit for hit in hits if hit.object_id in live]
     search = RfrSearch(force=force, deployment=deployment, requested_by=actor,
                        crime_reference=crime_reference.strip(), probe_source=probe_source,
                        candidate_list_length=candidate_list_length, face_model=model, threshold=threshold,
