@@ -69,7 +69,9 @@ class RfrSearchForm(forms.Form):
     # The longest list allowed is a policy setting, judged by the rulebook (rule 19) when the search runs.
     candidate_list_length = forms.IntegerField(min_value=1, initial=10, label="Candidate list length",
                                                help_text="How many candidates at most.")
+    # Left out (an older form, a script), a search reads the force's own images.
     scope = forms.ChoiceField(choices=SearchScope.choices, initial=SearchScope.LOCAL, widget=forms.RadioSelect,
+                              required=False,
                               label="Whose custody images to search",
                               help_text="A national search reaches every force's custody images. It needs a senior "
                                         "officer's authority and a written purpose, and each force whose images it "
@@ -85,6 +87,9 @@ class RfrSearchForm(forms.Form):
     def __init__(self, *args, authorisers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["authorised_by"].queryset = authorisers
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or SearchScope.LOCAL
         self.fields["authorised_by"].label_from_instance = (
             lambda person: f"{person.get_rank_display()} {person.get_full_name() or person.username}")
 

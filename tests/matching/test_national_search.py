@@ -183,3 +183,32 @@ def test_both_forces_reports_and_the_regulator_report_count_national_searches(pe
     report = regulator_report(forces=[personas.force_a, personas.force_b], start=start, end=end,
                               checkpoint=checkpoint_make())
     assert report.rfr["searches"] == 2 and report.rfr["national"] == 1 and report.rfr["national_received"] == 1
+
+
+def test_the_investigator_runs_a_national_search_from_the_page_in_plain_words(personas, photos, galleries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.operator_b)
+    form = client.get("/rfr/").content.decode()
+    assert "Every force" in form and "Superintendent" in form  # the authorising officers, by rank
+
+    def post(**extra):
+        data = {"probe": SimpleUploadedFile("p.jpg", photos[SAME_PERSON[1]], content_type="image/jpeg"),
+                "crime_reference": "NW/77/26", "probe_source": "cctv", "candidate_list_length": 5,
+                "scope": "national", "national_purpose": PURPOSE}
+        data.update(extra)
+        return client.post("/rfr/", data)
+
+    refused = post()  # a Sergeant on his own authority
+    text = refused.content.decode()
+    assert refused.status_code == 400 and "rank of Inspector or above" in text
+    assert "R19" not in text and "rfr.national" not in text
+    assert not RfrSearch.objects.exists()
+    done = post(authorised_by=personas.approver_b.pk)
+    assert done.status_code == 302
+    search = RfrSearch.objects.get()
+    page = client.get(done["Location"]).content.decode()
+    assert "a national search" in page and "SM-CUST-0001" in page and "South Mercia Police" in page
+    assert search.authorised_by == personas.approver_b
