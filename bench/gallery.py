@@ -129,8 +129,10 @@ def build_index(out, params: tuple[int, int] | None = None) -> tuple[float, list
         seconds = time.perf_counter() - started
         cursor.execute("RESET maintenance_work_mem")
         cursor.execute("RESET max_parallel_maintenance_workers")
-        cursor.execute("SELECT pg_relation_size('custody_embedding_hnsw'), pg_relation_size('matching_custodyimage')")
-        index_bytes, table_bytes = cursor.fetchone()
+        # The gallery is partitioned by force: the sizes are the sums over the partitions.
+        cursor.execute("SELECT (SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('custody_embedding_hnsw')),"
+                       " (SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('matching_custodyimage'))")
+        index_bytes, table_bytes = (int(x) for x in cursor.fetchone())
     connection.connection.remove_notice_handler(handler)
     out.say(f"  index build {seconds:.1f} s (index {index_bytes / 2**20:.0f} MB, table {table_bytes / 2**20:.0f} MB)"
             + (f"; notices: {notices}" if notices else ""))
