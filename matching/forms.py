@@ -60,6 +60,11 @@ class VideoFeedForm(forms.Form):
         self.fields["device"].queryset = devices
 
 
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person) -> str:
+        return f"{person.get_rank_display()} {person.get_full_name() or person.username}"
+
+
 class RfrSearchForm(forms.Form):
     probe = forms.FileField(label="Probe image", help_text="JPEG or PNG, at most 20 MB. The largest face is searched.",
                             error_messages={"required": "choose the probe image to search with"})
@@ -80,7 +85,7 @@ class RfrSearchForm(forms.Form):
                                        label="Why every force's images must be searched (national search only)",
                                        help_text="For example: the suspect is known to travel between forces, and "
                                                  "your own custody images found nobody.")
-    authorised_by = forms.ModelChoiceField(queryset=None, required=False, empty_label="I authorise it myself",
+    authorised_by = OfficerChoiceField(queryset=None, required=False, empty_label="I authorise it myself",
                                            label="Officer who authorised the national search",
                                            error_messages={"invalid_choice": "choose an officer of your force"})
 
