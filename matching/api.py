@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from deployments.selectors import deployment_list
 from oversight.api import JSONParser, WholeNumberFilter
-from matching import adjudication, enrolment, live, rfr, selectors
+from matching import adjudication, enrolment, live, retention, rfr, selectors
 from matching.face.errors import ImageTooLarge
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
@@ -144,7 +144,11 @@ class GallerySerializer(serializers.ModelSerializer):
     class Meta:
         model = CustodyImage
         fields = ["id", "force", "kind", "subject_reference", "source_system", "taken_on", "unconvicted",
-                  "deletion_granted", "created_at"]
+                  "deletion_granted", "created_at", "deleted_at"]
+
+
+class GalleryDeleteInput(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the image is deleted, e.g. the person's application was granted.")
 
 
 class GalleryInput(serializers.Serializer):
@@ -446,6 +450,16 @@ class GalleryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         image = _read(values.pop("image"), "image")
         created = enrolment.gallery_enrol(actor=request.user, force=request.user.force, data=image, **values)
         return Response(GallerySerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GalleryDeleteInput, responses=GallerySerializer)
+    @action(detail=True, methods=["post"], url_path="delete", parser_classes=[JSONParser, FormParser])
+    def delete_image(self, request, pk=None):
+        """The owning force deletes one of its images: from then on no search of any force returns it."""
+        data = GalleryDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = retention.custody_image_delete(actor=request.user, image=self.get_object(),
+                                               reason=data.validated_data["reason"])
+        return Response(GallerySerializer(image).data)
 
 
 class DeletionsView(APIView):

@@ -212,3 +212,36 @@ def test_the_investigator_runs_a_national_search_from_the_page_in_plain_words(pe
     page = client.get(done["Location"]).content.decode()
     assert "a national search" in page and "SM-CUST-0001" in page and "South Mercia Police" in page
     assert search.authorised_by == personas.approver_b
+
+
+def test_the_retention_run_deletes_an_unconvicted_persons_image_when_the_policy_says(personas, photos, galleries):
+    from datetime import date
+
+    from matching.models import CustodyImage, Deletion
+    from matching.retention import retention_run
+
+    wanted, other, _ = galleries
+    CustodyImage.objects.filter(pk=wanted.pk).update(taken_on=date(2019, 1, 1))  # past the six years
+    CustodyImage.objects.filter(pk=other.pk).update(taken_on=date(2019, 1, 1))  # convicted: kept
+    report = retention_run()
+    assert report.custody_images == 1
+    wanted.refresh_from_db()
+    other.refresh_from_db()
+    assert wanted.deleted_at is not None and wanted.embedding is None
+    assert other.deleted_at is None and other.embedding is not None
+    deletion = Deletion.objects.get(kind="custody_image")
+    assert deletion.force == personas.force_a and deletion.object_id == str(wanted.pk)
+    assert deletion.policy_setting.key == "retention.unconvicted_custody_image_days"
+    assert not _national(personas, photos).candidates.filter(custody_image=wanted).exists()
+    assert not [v for v in report.breaches if v.rule == "R22-deletion-audited"]
+
+
+def test_the_owning_force_deletes_through_the_api_and_no_other_force_can(personas, photos, galleries):
+    wanted, _, _ = galleries
+    url = f"/api/gallery/{wanted.pk}/delete/"
+    assert personas.api(personas.operator_b).post(url, {"reason": "asked"}, format="json").status_code == 404
+    assert personas.api(personas.admin_a).post(url, {}, format="json").status_code == 400
+    done = personas.api(personas.admin_a).post(url, {"reason": "the person's application was granted"}, format="json")
+    assert done.status_code == 200 and done.json()["deleted_at"]
+    again = personas.api(personas.admin_a).post(url, {"reason": "twice"}, format="json")
+    assert again.status_code == 400 and "already deleted" in again.json()["image"][0]
