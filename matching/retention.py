@@ -97,11 +97,14 @@ def probes_purge(now: datetime, report: RetentionReport) -> None:
 
 
 def custody_image_due_at(image: CustodyImage) -> tuple[datetime, object]:
-    """When the policy says a custody image of a person never convicted goes (from the day it was taken)."""
+    """When the policy says a custody image of a person never convicted goes (from the day it was taken, else
+    from the day it entered the gallery)."""
     start = image.created_at
     if image.taken_on is not None:
         start = datetime.combine(image.taken_on, time.min, tzinfo=dt_timezone.utc)
-    setting = policy_in_force("retention.unconvicted_custody_image_days", at=start)
+    # The period in force when the image entered the gallery, counted from the day it was taken (images taken
+    # before the policy had a version were still added under one).
+    setting = policy_in_force("retention.unconvicted_custody_image_days", at=image.created_at)
     return start + timedelta(days=setting.value), setting
 
 
