@@ -14,6 +14,16 @@ model's own index definition with maintenance_work_mem = 2GB and max_parallel_ma
     the share of rows the force and kind filters keep, and the effective value is printed), recall@10, p50/p95.
 Last line: RATIOS; with --json a list of {n, recall_at_10, hnsw_p95_ms, exact_p95_ms, speedup_p95, build_s,
 ...} (the headline at the default ef_search, plus the trade-off curve and the small force).
+
+    .venv/bin/python bench/gallery.py --national --n 2000000 --forces 43 [--probes 100] [--ef 40,100,300]
+
+The national gallery: n templates spread over F forces (force sizes fall off like England and Wales': the
+largest holds about a fifth; every photo of a person is in one force), loaded into the gallery partitioned by
+force (one partition and one HNSW index a force; scratch database `bench_national`). Times the build of every
+partition's index and sums their sizes, then for a local search (the largest force's own partition, the worst
+case for a local search) and a national search (`gallery_top_national`: every partition's top 10 merged by
+score) measures recall@10 against numpy's exact top 10, and p50/p95 against the exact scan (the same SQL with
+index scans off) at each ef_search. Last line: RATIOS; with --json one document.
 """
 from __future__ import annotations
 
@@ -119,8 +129,10 @@ def build_index(out, params: tuple[int, int] | None = None) -> tuple[float, list
         seconds = time.perf_counter() - started
         cursor.execute("RESET maintenance_work_mem")
         cursor.execute("RESET max_parallel_maintenance_workers")
-        cursor.execute("SELECT pg_relation_size('custody_embedding_hnsw'), pg_relation_size('matching_custodyimage')")
-        index_bytes, table_bytes = cursor.fetchone()
+        # The gallery is partitioned by force: the sizes are the sums over the partitions.
+        cursor.execute("SELECT (SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('custody_embedding_hnsw')),"
+                       " (SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('matching_custodyimage'))")
+        index_bytes, table_bytes = (int(x) for x in cursor.fetchone())
     connection.connection.remove_notice_handler(handler)
     out.say(f"  index build {seconds:.1f} s (index {index_bytes / 2**20:.0f} MB, table {table_bytes / 2**20:.0f} MB)"
             + (f"; notices: {notices}" if notices else ""))
@@ -281,6 +293,181 @@ def per_force_index(out, force, probes, truth, strong) -> dict:
     return result
 
 
+NATIONAL_DB = "bench_national"
+
+
+def force_sizes(n: int, forces: int) -> np.ndarray:
+    """Rows per force: a fall-off like the 43 forces of England and Wales (the largest about a fifth)."""
+    weights = 1.0 / np.arange(1, forces + 1) ** 0.9
+    weights /= weights.sum()
+    return weights
+
+
+def load_national(out, n: int, force_objs: list, face_model, templates, owners, missing) -> tuple[np.ndarray, np.ndarray]:
+    """(row id of template i, force id of template i), loading the rows unless already there."""
+    from django.db import connection
+
+    from matching.models import CustodyImage
+
+    rng = np.random.default_rng(SEED + 7)
+    people = int(owners.max()) + 1
+    person_force = rng.choice(len(force_objs), size=people, p=force_sizes(n, len(force_objs)))
+    force_ids = np.array([f.pk for f in force_objs])[person_force[owners]]
+    key = f"gallery-national:{SEED}:{len(force_objs)}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id), count(*) FROM matching_custodyimage")
+        low, high, count = cursor.fetchone()
+        if common.meta_get(key) == str(n) and count == n and high - low + 1 == n:
+            out.say(f"  reusing {n:,} gallery rows")
+            return np.arange(low, high + 1), force_ids
+        started = time.perf_counter()
+        cursor.execute("DROP INDEX IF EXISTS custody_embedding_hnsw")
+        cursor.execute("TRUNCATE matching_custodyimage RESTART IDENTITY CASCADE")
+    fixed = dict(face_model_id=face_model.pk, source_system="PND", unconvicted=False, deletion_granted=False)
+    rows = ({"force_id": int(force_ids[i]), "kind": "missing" if missing[i] else "custody",
+             "subject_reference": f"G{i:07d}", "embedding": templates[i]} for i in range(n))
+    common.copy_rows(CustodyImage, rows, total=n, fixed=fixed, desc="gallery rows")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE matching_custodyimage")
+        cursor.execute("SELECT min(id), max(id), count(*) FROM matching_custodyimage")
+        low, high, count = cursor.fetchone()
+    if count != n or high - low + 1 != n:
+        raise SystemExit(f"unexpected ids after COPY: {low}..{high}, {count} rows")
+    common.meta_set(key, str(n))
+    out.say(f"  loaded {n:,} gallery rows with binary COPY in {time.perf_counter() - started:.1f} s")
+    return np.arange(low, high + 1), force_ids
+
+
+def build_national_index(out) -> tuple[float, int, int]:
+    """Build the HNSW index of every partition from the model's definition: (seconds, index bytes, table bytes)."""
+    from django.db import connection
+
+    from matching.models import CustodyImage
+
+    index = next(i for i in CustodyImage._meta.indexes if i.name == "custody_embedding_hnsw")
+    with connection.schema_editor() as editor:
+        create = str(index.create_sql(CustodyImage, editor))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS custody_embedding_hnsw")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 1")
+        out.say(f"  building every partition's index: {create}")
+        started = time.perf_counter()
+        cursor.execute(create)
+        seconds = time.perf_counter() - started
+        cursor.execute("RESET maintenance_work_mem")
+        cursor.execute("RESET max_parallel_maintenance_workers")
+        cursor.execute("SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('custody_embedding_hnsw')")
+        index_bytes = int(cursor.fetchone()[0])
+        cursor.execute("SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('matching_custodyimage')")
+        table_bytes = int(cursor.fetchone()[0])
+    out.say(f"  index build {seconds:.1f} s (indexes {index_bytes / 2**20:.0f} MB, tables {table_bytes / 2**20:.0f} MB)")
+    return seconds, index_bytes, table_bytes
+
+
+def run_national(out, n: int, forces: int, efs: list[int], probes_count: int, reuse_index: bool = False) -> dict:
+    from django.db import connection
+
+    from matching.gallery import partition_name, partitions
+    from matching.search import gallery_top, gallery_top_national
+
+    force_objs = [common.bench_force(f"bench-national-{k:02d}", f"Benchmark force {k:02d}") for k in range(forces)]
+    face_model = common.bench_face_model()
+    have = partitions()
+    missing_partitions = [f.code for f in force_objs if f.pk not in have]
+    if missing_partitions:
+        raise SystemExit(f"forces without a partition: {missing_partitions}")
+    out.say(f"\nNational gallery of {n:,} templates over {forces} forces, each its own partition and HNSW index")
+    with common.stage(out, "synthetic templates"):
+        templates, owners = clustered_templates(n, seed=SEED)
+        missing = np.random.default_rng(SEED + 1).random(n) < MISSING_SHARE
+    ids, force_ids = load_national(out, n, force_objs, face_model, templates, owners, missing)
+    sizes = np.array([int((force_ids == f.pk).sum()) for f in force_objs])
+    out.say(f"  rows per force: largest {sizes.max():,}, median {int(np.median(sizes)):,}, smallest {sizes.min():,}")
+    if reuse_index and index_exists():
+        from django.db import connection as conn
+
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('custody_embedding_hnsw')")
+            index_bytes = int(cursor.fetchone()[0])
+            cursor.execute("SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree('matching_custodyimage')")
+            table_bytes = int(cursor.fetchone()[0])
+        build_s = float("nan")
+        out.say(f"  reusing the existing indexes (--reuse-index: build not timed; indexes {index_bytes / 2**20:.0f} MB)")
+    else:
+        build_s, index_bytes, table_bytes = build_national_index(out)
+    all_ids = [f.pk for f in force_objs]
+    largest = force_objs[int(sizes.argmax())].pk
+    results = {"n": n, "forces": forces, "build_s": round(build_s, 1) if build_s == build_s else None,
+               "build_s_per_million": round(build_s * 1e6 / n, 1) if build_s == build_s else None,
+               "index_mb": round(index_bytes / 2**20, 1), "index_mb_per_million": round(index_bytes / 2**20 * 1e6 / n, 1),
+               "table_mb": round(table_bytes / 2**20, 1), "largest_force_rows": int(sizes.max()),
+               "median_force_rows": int(np.median(sizes))}
+    searches = {
+        "local": (lambda probe, **kw: gallery_top(largest, probe, kinds=KINDS, limit=K, **kw), force_ids == largest),
+        "national": (lambda probe, **kw: gallery_top_national(probe, kinds=KINDS, limit=K, force_ids=all_ids, **kw),
+                     np.ones(n, bool)),
+    }
+    literal = "[" + ",".join(["0.088"] * 128) + "]"
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN SELECT id FROM matching_custodyimage WHERE force_id = %s AND kind = ANY(%s) "
+                       "ORDER BY embedding <#> %s::vector LIMIT 10", [largest, KINDS, literal])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    touched = sorted({name for name in (partition_name(f) for f in all_ids) if f" on {name} " in plan + " "})
+    out.say(f"  a local search's plan reads {len(touched)} partition(s): {touched}")
+    results["local_partitions_read"] = len(touched)
+    for label, (search, mask) in searches.items():
+        probes = probes_of(templates[mask], owners[mask], probes_count, seed=SEED + n + (label == "national"))
+        truth, strong, gap = truth_top(templates[mask], ids[mask], probes)
+        for probe in probes[:5]:
+            search(probe)  # warm the page cache
+        exact_count = min(len(probes), 30)
+        exact_ms, exact_answers = [], []
+        for probe in probes[:exact_count]:
+            ms, hits = common.timed_ms(search, probe, exact=True)
+            exact_ms.append(ms)
+            exact_answers.append({h.object_id for h in hits})
+        agree = recall(exact_answers, truth[:exact_count])
+        out.say(f"  {label}: exact, {exact_count} probes: p50 {common.p50(exact_ms):.1f} ms p95 {common.p95(exact_ms):.1f} ms;"
+                f" agrees with numpy top-10: {agree:.4f}")
+        curve = []
+        for ef in efs:
+            samples, answers = [], []
+            for probe in probes:
+                ms, hits = common.timed_ms(search, probe, ef_search=ef)
+                samples.append(ms)
+                answers.append({h.object_id for h in hits})
+            point = {"ef_search": ef, "recall_at_10": round(recall(answers, truth), 4),
+                     "recall_above_threshold": round(strong_recall(answers, strong), 4),
+                     "hnsw_p50_ms": round(common.p50(samples), 2), "hnsw_p95_ms": round(common.p95(samples), 2),
+                     "speedup_p95": round(common.p95(exact_ms) / common.p95(samples), 1)}
+            curve.append(point)
+            out.say(f"  {label}: HNSW ef_search={ef:<4} {len(probes)} probes: recall@10 {point['recall_at_10']:.4f} "
+                    f"(above {THRESHOLD}: {point['recall_above_threshold']:.4f})  p50 {point['hnsw_p50_ms']:7.2f} ms  "
+                    f"p95 {point['hnsw_p95_ms']:7.2f} ms  speed-up (p95) {point['speedup_p95']:6.1f}x")
+        headline = next((p for p in curve if p["ef_search"] == DEFAULT_EF), curve[-1])
+        results[label] = {**headline, "exact_p50_ms": round(common.p50(exact_ms), 2),
+                          "exact_p95_ms": round(common.p95(exact_ms), 2), "exact_agrees_with_numpy": round(agree, 4),
+                          "tradeoff": curve}
+        met = headline["recall_at_10"] >= TARGET_RECALL and headline["speedup_p95"] >= TARGET_SPEEDUP
+        out.say(f"  {label} target (recall@10 >= {TARGET_RECALL}, >= {TARGET_SPEEDUP:.0f}x faster than exact at p95) "
+                f"at n={n:,}: {'met' if met else 'missed'}")
+    return results
+
+
+def main_national(args, efs: list[int]) -> int:
+    started = time.perf_counter()
+    out = common.start("gallery-national", args.json, db_name=NATIONAL_DB)
+    out.say(f"machine: {common.machine()}")
+    results = [run_national(out, n, args.forces, efs, args.probes, args.reuse_index) for n in (args.n or [200_000])]
+    out.say(f"total {time.perf_counter() - started:.0f} s")
+    ratios = " ".join(f"n={r['n']}:local={r['local']['speedup_p95']}x,recall@10={r['local']['recall_at_10']};"
+                      f"national={r['national']['speedup_p95']}x,recall@10={r['national']['recall_at_10']};"
+                      f"build={r['build_s']}s" for r in results)
+    out.finish(f"RATIOS (exact p95 / HNSW p95 at ef_search {DEFAULT_EF}) {ratios}", results)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=lambda s: int(s.replace("_", "")), action="append",
@@ -293,11 +480,17 @@ def main(argv=None) -> int:
                         help="experiment: also search the small force through a partial HNSW index of its own rows")
     parser.add_argument("--reuse-index", action="store_true",
                         help="keep an existing index instead of rebuilding it (for ef_search studies; build not timed)")
+    parser.add_argument("--national", action="store_true",
+                        help="the national gallery: --forces partitions, local and national searches")
+    parser.add_argument("--forces", type=int, default=43, help="with --national: how many forces (default 43)")
+    parser.add_argument("--probes", type=int, default=100, help="with --national: probes per search (default 100)")
     args = parser.parse_args(argv)
     sizes = args.n or [100_000, 1_000_000]
     efs = [int(e) for e in args.ef.split(",")]
     if DEFAULT_EF not in efs:
         efs.append(DEFAULT_EF)
+    if args.national:
+        return main_national(args, efs)
     started = time.perf_counter()
     out = common.start("gallery", args.json)
     main_force = common.bench_force("bench-gallery-main", "Benchmark gallery force")

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from deployments.selectors import deployment_list
 from oversight.api import JSONParser, WholeNumberFilter
 from matching import selectors
-from matching.services import adjudication, enrolment, live, rfr, vendor
+from matching.services import adjudication, enrolment, live, retention, rfr, vendor
 from matching.face.errors import ImageTooLarge
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_bytes
 from matching.models import Alert, CustodyImage, OifrCheck, RfrCandidate, RfrSearch
@@ -82,10 +82,12 @@ class HoldInput(serializers.Serializer):
 
 class RfrCandidateSerializer(serializers.ModelSerializer):
     subject_reference = serializers.CharField(source="custody_image.subject_reference")
+    owning_force = serializers.CharField(source="custody_image.force.code")
 
     class Meta:
         model = RfrCandidate
-        fields = ["id", "rank", "custody_image", "subject_reference", "similarity", "status", "note", "reviewed_at"]
+        fields = ["id", "rank", "custody_image", "owning_force", "subject_reference", "similarity", "status", "note",
+                  "reviewed_at"]
 
 
 class RfrSearchSerializer(serializers.ModelSerializer):
@@ -94,7 +96,8 @@ class RfrSearchSerializer(serializers.ModelSerializer):
     class Meta:
         model = RfrSearch
         fields = ["id", "force", "deployment", "requested_by", "crime_reference", "probe_source",
-                  "candidate_list_length", "threshold", "created_at", "probe_deleted_at", "candidates"]
+                  "candidate_list_length", "threshold", "scope", "national_purpose", "authorised_by", "created_at",
+                  "probe_deleted_at", "candidates"]
 
 
 class RfrSearchInput(serializers.Serializer):
@@ -107,6 +110,12 @@ class RfrSearchInput(serializers.Serializer):
     threshold = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=1,
                                        help_text="Similarity a candidate must reach; never below the floor for the "
                                                  "algorithm. Leave it out for the force's policy threshold.")
+    scope = serializers.CharField(required=False, default="local",
+                                  help_text="'local' for the force's own custody images, 'national' for every force's.")
+    national_purpose = serializers.CharField(required=False, default="", allow_blank=True)
+    authorised_by = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                             help_text="The officer of your force who authorised a national search; "
+                                                       "yourself when left out.")
 
 
 class MarkInput(serializers.Serializer):
@@ -136,7 +145,11 @@ class GallerySerializer(serializers.ModelSerializer):
     class Meta:
         model = CustodyImage
         fields = ["id", "force", "kind", "subject_reference", "source_system", "taken_on", "unconvicted",
-                  "deletion_granted", "created_at"]
+                  "deletion_granted", "created_at", "deleted_at"]
+
+
+class GalleryDeleteInput(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the image is deleted, e.g. the person's application was granted.")
 
 
 class GalleryInput(serializers.Serializer):
@@ -352,12 +365,22 @@ def _crops(crops) -> list[bytes | None]:
 
 
 # --- RFR, OIFR, gallery ----------------------------------------------------------------------------
+def _authoriser_for(user, person_id: int | None):
+    """The authorising officer of a national search: a person of the searcher's own force, or nobody."""
+    if person_id is None:
+        return None
+    found = selectors.national_authorisers(user=user).filter(pk=person_id).first()
+    if found is None:
+        raise DjangoValidationError({"authorised_by": "no officer of your force has that number"})
+    return found
+
+
 class RfrSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RfrSearchSerializer
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return selectors.rfr_search_list(user=self.request.user).prefetch_related("candidates__custody_image")
+        return selectors.rfr_search_list(user=self.request.user).prefetch_related("candidates__custody_image__force")
 
     @extend_schema(request=RfrSearchInput, responses={201: RfrSearchSerializer})
     def create(self, request):
@@ -367,6 +390,7 @@ class RfrSearchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         probe = _read(values.pop("probe"), "probe")
         deployment_id = values.pop("deployment")
         deployment = _deployment_for(request.user, deployment_id) if deployment_id else None
+        values["authorised_by"] = _authoriser_for(request.user, values.pop("authorised_by"))
         search = rfr.rfr_search_run(actor=request.user, probe=probe, deployment=deployment, **values)
         return Response(RfrSearchSerializer(self.get_queryset().get(pk=search.pk)).data,
                         status=status.HTTP_201_CREATED)
@@ -427,6 +451,16 @@ class GalleryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         image = _read(values.pop("image"), "image")
         created = enrolment.gallery_enrol(actor=request.user, force=request.user.force, data=image, **values)
         return Response(GallerySerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GalleryDeleteInput, responses=GallerySerializer)
+    @action(detail=True, methods=["post"], url_path="delete", parser_classes=[JSONParser, FormParser])
+    def delete_image(self, request, pk=None):
+        """The owning force deletes one of its images: from then on no search of any force returns it."""
+        data = GalleryDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = retention.custody_image_delete(actor=request.user, image=self.get_object(),
+                                               reason=data.validated_data["reason"])
+        return Response(GallerySerializer(image).data)
 
 
 class DeletionsView(APIView):

@@ -25,3 +25,5 @@ VENDOR_PACKAGE_EXPORT = register("vendor_package.export",
                                  "The authorised watchlist was exported, signed, for an external matcher")
 VENDOR_PACKAGE_DOWNLOAD = register("vendor_package.download", "An external matcher downloaded its watchlist package")
 VENDOR_FACES_COUNT = register("vendor.faces", "An external matcher reported the faces it processed in a minute")
+NATIONAL_SEARCH_NOTICE = register("rfr.national_notice",
+                                  "Another force's national retrospective search returned this force's custody images")

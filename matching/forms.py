@@ -7,7 +7,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from matching.models import ArrestReason, Decision, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource
+from matching.models import (
+    ArrestReason, Decision, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource, SearchScope,
+)
 
 NOTE = {"rows": 2}
 
@@ -58,6 +60,11 @@ class VideoFeedForm(forms.Form):
         self.fields["device"].queryset = devices
 
 
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person) -> str:
+        return f"{person.get_rank_display()} {person.get_full_name() or person.username}"
+
+
 class RfrSearchForm(forms.Form):
     probe = forms.FileField(label="Probe image", help_text="JPEG or PNG, at most 20 MB. The largest face is searched.",
                             error_messages={"required": "choose the probe image to search with"})
@@ -67,6 +74,29 @@ class RfrSearchForm(forms.Form):
     # The longest list allowed is a policy setting, judged by the rulebook (rule 19) when the search runs.
     candidate_list_length = forms.IntegerField(min_value=1, initial=10, label="Candidate list length",
                                                help_text="How many candidates at most.")
+    # Left out (an older form, a script), a search reads the force's own images.
+    scope = forms.ChoiceField(choices=SearchScope.choices, initial=SearchScope.LOCAL, widget=forms.RadioSelect,
+                              required=False,
+                              label="Whose custody images to search",
+                              help_text="A national search reaches every force's custody images. It needs a senior "
+                                        "officer's authority and a written purpose, and each force whose images it "
+                                        "finds is told.")
+    national_purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                       label="Why every force's images must be searched (national search only)",
+                                       help_text="For example: the suspect is known to travel between forces, and "
+                                                 "your own custody images found nobody.")
+    authorised_by = OfficerChoiceField(queryset=None, required=False, empty_label="I authorise it myself",
+                                           label="Officer who authorised the national search",
+                                           error_messages={"invalid_choice": "choose an officer of your force"})
+
+    def __init__(self, *args, authorisers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authorised_by"].queryset = authorisers
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or SearchScope.LOCAL
+        self.fields["authorised_by"].label_from_instance = (
+            lambda person: f"{person.get_rank_display()} {person.get_full_name() or person.username}")
 
 
 class CandidateMarkForm(forms.Form):

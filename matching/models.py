@@ -225,7 +225,14 @@ def custody_image_path(instance: "CustodyImage", filename: str) -> str:
 
 
 class CustodyImage(models.Model):
-    """A force's searchable gallery (custody and missing-person images); scales to millions of rows."""
+    """A force's searchable gallery (custody and missing-person images); scales to millions of rows.
+
+    The force that took an image owns it: its retention rules and its deletions. The table is partitioned by
+    force in the database (PostgreSQL list partitions, one HNSW index each; migration
+    `custody_gallery_partitioned_by_force`), so a force's own search reads one partition and a national
+    search merges the top of each. The primary key in the database is (id, force): `id` alone stays unique
+    (one identity sequence) and is what every other record refers to.
+    """
 
     force = models.ForeignKey("oversight.Force", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=GalleryKind.choices, default=GalleryKind.CUSTODY)
@@ -235,11 +242,13 @@ class CustodyImage(models.Model):
     unconvicted = models.BooleanField(default=False)
     deletion_granted = models.BooleanField(default=False, help_text="A granted deletion application blocks use.")
     face_model = models.ForeignKey(FaceModel, on_delete=models.PROTECT, related_name="+")
-    embedding = VectorField(dimensions=EMBEDDING_SIZE)
+    # Empty once the image is deleted: the row stays as the record that searches and checks point to.
+    embedding = VectorField(dimensions=EMBEDDING_SIZE, null=True, blank=True)
     # The photo itself, shown beside a probe so that a person can judge a candidate; empty for a gallery
     # loaded as templates only (then there is nothing to compare, and the page says so).
     image = models.FileField(upload_to=custody_image_path, max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -257,9 +266,16 @@ class ProbeSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class SearchScope(models.TextChoices):
+    LOCAL = "local", "Own force's custody images"
+    NATIONAL = "national", "Every force's custody images (national search)"
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
 class RfrSearch(models.Model):
-    """A retrospective search (rule 19): probe source, crime reference, operator, list length, model, threshold."""
+    """A retrospective search (rule 19): probe source, crime reference, operator, list length, model, threshold.
+
+    A national search also records its purpose and the officer who authorised it."""
 
     force = models.ForeignKey("oversight.Force", on_delete=models.PROTECT, related_name="+")
     deployment = models.ForeignKey("deployments.Deployment", null=True, blank=True, on_delete=models.PROTECT,
@@ -273,6 +289,23 @@ class RfrSearch(models.Model):
     probe = models.FileField(upload_to="rfr/%Y/%m/%d/", blank=True)
     probe_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    scope = models.CharField(max_length=10, choices=SearchScope.choices, default=SearchScope.LOCAL)
+    national_purpose = models.TextField(blank=True)
+    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+
+
+class NationalSearchNotice(models.Model):
+    """Tells a force that another force's national search returned its custody images (one per force and search)."""
+
+    search = models.ForeignKey(RfrSearch, on_delete=models.PROTECT, related_name="notices")
+    owning_force = models.ForeignKey("oversight.Force", on_delete=models.PROTECT, related_name="+")
+    candidates = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search", "owning_force"], name="national_notice_once")]
+        indexes = [models.Index(fields=["owning_force", "created_at"])]
 
 
 class CandidateStatus(models.TextChoices):
@@ -285,7 +318,9 @@ class CandidateStatus(models.TextChoices):
 class RfrCandidate(models.Model):
     search = models.ForeignKey(RfrSearch, on_delete=models.CASCADE, related_name="candidates")
     rank = models.PositiveSmallIntegerField()
-    custody_image = models.ForeignKey(CustodyImage, on_delete=models.PROTECT, related_name="+")
+    # The gallery is partitioned by force, so PostgreSQL cannot enforce a key on `id` alone: Django's PROTECT
+    # guards it, and gallery rows are never deleted (a deleted image keeps its row, emptied).
+    custody_image = models.ForeignKey(CustodyImage, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     similarity = models.FloatField()
     status = models.CharField(max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.UNREVIEWED)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -336,7 +371,8 @@ class OifrCheck(models.Model):
     harm_declaration = models.TextField(blank=True)
     face_model = models.ForeignKey(FaceModel, on_delete=models.PROTECT, related_name="+")
     threshold = models.FloatField()
-    matched = models.ForeignKey(CustodyImage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    matched = models.ForeignKey(CustodyImage, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_constraint=False)  # see RfrCandidate.custody_image
     similarity = models.FloatField(null=True, blank=True)
     faces_found = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -347,6 +383,7 @@ class DeletionKind(models.TextChoices):
     ALERT_MEDIA = "alert_media", "Alert image and template"
     RFR_PROBE = "rfr_probe", "RFR probe image"
     VENDOR_PACKAGE = "vendor_package", "Watchlist package held by an external matcher"
+    CUSTODY_IMAGE = "custody_image", "Custody image and template"
 
 
 class Deletion(models.Model):

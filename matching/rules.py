@@ -24,9 +24,10 @@ from deployments.models import Deployment, Kind
 from deployments.rules import MATCHING, Context, Result, check, rule, stage_add
 from matching.models import (
     PRIVATE_PLACES, Alert, AlertStatus, ArrestReason, CandidateStatus, Decision, Deletion, DeletionKind, FaceModel, FacesProcessed,
-    LegalHold, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource, RfrSearch, WatchlistTemplate,
+    LegalHold, OifrReason, OifrSubjectCategory, Outcome, PlaceType, ProbeSource, RfrSearch, SearchScope,
+    WatchlistTemplate,
 )
-from oversight.models import AuditEvent, PolicySetting, Role
+from oversight.models import AuditEvent, PolicySetting, Rank, Role
 from oversight.policy import policy_in_force
 
 ADJUDICATION = stage_add("adjudication")  # an officer decides on an alert, then records the engagement
@@ -247,6 +248,39 @@ def rfr_record(ctx: Context):
     return problems
 
 
+@rule("R19-national-search", title="A search of every force's custody images is authorised by an officer of at least "
+      "the set rank of the searching force, and records its purpose and crime reference",
+      source="domain.md rule 19; Police National Database code of practice; Protection of Freedoms Act 2012",
+      policy=("rfr.national_authorising_rank_floor", "rfr.national_purpose_min_chars"), stages=(RFR,))
+def national_search(ctx: Context):
+    """A national search reaches images other forces own and answer for, so it needs more than a local one: an
+    authorising officer of the set rank (the investigator, or a senior officer of the same force) and a purpose
+    written out. Its crime reference is required by rule 19 as for every search."""
+    f = ctx.facts
+    if f.get("action") == "corroborate":
+        return None
+    scope = f.get("scope", SearchScope.LOCAL)
+    if scope not in SearchScope.values:
+        return [("scope", f"choose which custody images to search: one of {_choices(SearchScope)}")]
+    if scope != SearchScope.NATIONAL:
+        return None  # a search of the force's own images: rule 19 alone
+    problems = []
+    floor = Rank.from_name(ctx.policy("rfr.national_authorising_rank_floor"))
+    actor, authoriser = f["actor"], f.get("authorised_by") or f["actor"]
+    if authoriser.force_id is None or authoriser.force_id != actor.force_id:
+        problems.append(("authorised_by", "a national search is authorised by an officer of your own force"))
+    elif authoriser.rank is None or authoriser.rank < floor:
+        held = f"holds the rank of {Rank(authoriser.rank).label}" if authoriser.rank else "has no rank recorded"
+        problems.append(("authorised_by", f"a search of every force's custody images needs the authority of an "
+                                          f"officer of the rank of {floor.label} or above; "
+                                          f"{authoriser.get_full_name() or authoriser.username} {held}"))
+    if not ctx.written(f.get("national_purpose"), "rfr.national_purpose_min_chars"):
+        problems.append(("national_purpose", f"say why every force's custody images must be searched, not only "
+                                             f"your own (at least {ctx.policy('rfr.national_purpose_min_chars')} "
+                                             f"characters)"))
+    return problems
+
+
 def _corroboration_problems(ctx: Context) -> list:
     f, candidate, problems = ctx.facts, ctx.record, []
     actor, status = f["actor"], f.get("status")
@@ -341,7 +375,8 @@ def alert_media_deletion(ctx: Context):
 _DELETION_AUDITED_ON = {DeletionKind.WATCHLIST_TEMPLATE: ("deployments.deployment", "deployment_id"),
                         DeletionKind.ALERT_MEDIA: ("matching.alert", "object_id"),
                         DeletionKind.RFR_PROBE: ("matching.rfrsearch", "object_id"),
-                        DeletionKind.VENDOR_PACKAGE: ("matching.vendorpackage", "object_id")}
+                        DeletionKind.VENDOR_PACKAGE: ("matching.vendorpackage", "object_id"),
+                        DeletionKind.CUSTODY_IMAGE: ("matching.custodyimage", "object_id")}
 
 
 @rule("R22-deletion-audited", title="Every deletion is itself audited; deletions done are counted against those due",

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
+from matching.gallery import PARENT, partition_name
+
 
 def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{float(x):.8g}" for x in vector) + "]"
@@ -106,49 +108,77 @@ GALLERY_EF_SEARCH = 300
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
-def gallery_ef_search(force_id: int, kinds: list[str], *, ef_search: int = GALLERY_EF_SEARCH, limit: int = 10) -> int:
-    """The ef_search that gives a filtered search the candidate pool `ef_search` gives an unfiltered one.
+# Per partition, the planner's most common kinds and their shares, kept until the partition is analysed again:
+# reading pg_stats costs a few milliseconds (more than a small partition's index search), its answer changes
+# only when ANALYZE runs.
+_KIND_STATISTICS: dict[tuple, dict[str, float]] = {}
 
-    The force and kind filters are applied to what the index scan returns, so a force that holds a tenth of
-    the gallery sees a tenth of the candidates (recall@10 0.91 instead of 0.98 at the same setting). The
-    share of rows that passes is read from the planner's statistics (pg_stats' most common values), the
-    same estimate the planner itself uses; without statistics the table is small and the setting is kept.
-    """
-    sql = """
-        SELECT s.attname, coalesce(sum(v.freq) FILTER (WHERE v.val = ANY(%s)), 0)
-        FROM pg_stats s
-        CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, freq)
-        WHERE s.schemaname = current_schema() AND s.tablename = 'matching_custodyimage'
-          AND s.attname IN ('force_id', 'kind')
-        GROUP BY s.attname
-    """
+
+def _kind_shares(force_ids: list[int], kinds: list[str]) -> dict[int, float]:
+    """Share of each force's gallery rows whose kind is one of `kinds`, from the planner's statistics of the
+    force's partition (pg_stats' most common values, the same estimate the planner uses). A force without
+    statistics (a small or new partition) or without a partition of its own is left out."""
+    names = {partition_name(force_id): int(force_id) for force_id in force_ids}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[str(force_id), *kinds]])
-        shares = dict(cursor.fetchall())
-    share = 1.0
-    for column in ("force_id", "kind"):
-        if column in shares:
-            # A value missing from the most-common list (share 0) is rarer than any on it: the floor
-            # gives it the largest pool, and keeps the division finite.
-            share *= max(float(shares[column]), ef_search / HNSW_MAX_EF_SEARCH)
+        # When each partition was last analysed, and the rows ANALYZE counted (seen at once inside the analysing
+        # transaction, where the time is not yet published): cheap catalogue reads, the key of the cache.
+        cursor.execute("""
+            SELECT c.relname, c.oid::bigint, c.reltuples, pg_stat_get_last_analyze_time(c.oid),
+                   pg_stat_get_last_autoanalyze_time(c.oid)
+            FROM pg_class c WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace
+        """, [list(names)])
+        versions = {name: (connection.settings_dict["NAME"], name, *rest) for name, *rest in cursor.fetchall()}
+        stale = [name for name, key in versions.items() if key not in _KIND_STATISTICS]
+        if stale:
+            cursor.execute("""
+                SELECT s.tablename, v.val, v.freq
+                FROM pg_stats s
+                CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, freq)
+                WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND s.attname = 'kind'
+            """, [stale])
+            found: dict[str, dict[str, float]] = {name: {} for name in stale}
+            for name, value, freq in cursor.fetchall():
+                found[name][value] = float(freq)
+            for name in stale:
+                for old in [key for key in _KIND_STATISTICS if key[:2] == versions[name][:2]]:
+                    del _KIND_STATISTICS[old]  # an earlier analysis of the same partition
+                _KIND_STATISTICS[versions[name]] = found[name]
+    shares = {}
+    for name, key in versions.items():
+        frequencies = _KIND_STATISTICS[key]
+        if frequencies:  # no statistics: the partition was never analysed (small or new)
+            shares[names[name]] = sum(frequencies.get(kind, 0.0) for kind in kinds)
+    return shares
+
+
+def _widened(share: float, *, ef_search: int, limit: int) -> int:
+    # A value missing from the most-common list (share 0) is rarer than any on it: the floor gives it the
+    # largest pool, and keeps the division finite.
+    share = max(share, ef_search / HNSW_MAX_EF_SEARCH)
     return int(min(HNSW_MAX_EF_SEARCH, max(limit, round(ef_search / share))))
 
 
-def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: int,
-                ef_search: int = GALLERY_EF_SEARCH, exact: bool = False) -> list[Hit]:
-    """Top `limit` gallery images of one force: HNSW with iterative scans, the pool widened by
-    `gallery_ef_search` for the share of rows the filter keeps (the filter is applied after the index scan,
-    so without iterative scans a force that holds a tenth of the rows would get a tenth of the results)."""
-    sql = """
-        SELECT id, -(embedding <#> %s::vector) AS similarity
-        FROM matching_custodyimage
-        WHERE force_id = %s AND kind = ANY(%s) AND NOT deletion_granted
-        ORDER BY embedding <#> %s::vector
-        LIMIT %s
+def gallery_ef_search(force_id: int, kinds: list[str], *, ef_search: int = GALLERY_EF_SEARCH, limit: int = 10) -> int:
+    """The ef_search that gives a filtered search the candidate pool `ef_search` gives an unfiltered one.
+
+    The gallery is partitioned by force, so a force's search reads only its own rows and its own index; the
+    kind filter is still applied to what the index scan returns, so a search for custody images alone in a
+    partition where a tenth are missing-person images widens the pool by a ninth. Without statistics the
+    partition is small and the setting is kept.
     """
-    literal = vector_literal(probe)
-    if not exact:
-        ef_search = gallery_ef_search(force_id, kinds, ef_search=ef_search, limit=limit)
+    share = _kind_shares([force_id], kinds).get(int(force_id), 1.0)
+    return _widened(share, ef_search=ef_search, limit=limit)
+
+
+_GALLERY_BRANCH = """
+        (SELECT id, embedding <#> %s::vector AS distance
+         FROM matching_custodyimage
+         WHERE force_id = %s AND kind = ANY(%s) AND NOT deletion_granted
+         ORDER BY embedding <#> %s::vector
+         LIMIT %s)"""
+
+
+def _run_gallery_sql(sql: str, params: list, *, ef_search: int, exact: bool) -> list[tuple[int, float]]:
     # The settings are transaction-local, so the search runs in its own transaction (or savepoint).
     with transaction.atomic(), connection.cursor() as cursor:
         if exact:
@@ -156,8 +186,48 @@ def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: in
         else:
             cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
             cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-        cursor.execute(sql, [literal, force_id, kinds, literal, limit])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     # relaxed_order may return neighbours slightly out of order: rank them exactly here.
-    rows.sort(key=lambda row: -row[1])
-    return [Hit(0, object_id, float(similarity)) for object_id, similarity in rows]
+    return sorted(((object_id, -float(distance)) for object_id, distance in rows), key=lambda row: -row[1])
+
+
+def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: int,
+                ef_search: int = GALLERY_EF_SEARCH, exact: bool = False) -> list[Hit]:
+    """Top `limit` gallery images of one force, from its own partition: HNSW with iterative scans, the pool
+    widened by `gallery_ef_search` for the share of rows the kind filter keeps. The force is a constant of the
+    query, so the planner reads that force's partition and no other (a test checks the plan)."""
+    literal = vector_literal(probe)
+    if not exact:
+        ef_search = gallery_ef_search(force_id, kinds, ef_search=ef_search, limit=limit)
+    rows = _run_gallery_sql(_GALLERY_BRANCH, [literal, int(force_id), kinds, literal, limit],
+                            ef_search=ef_search, exact=exact)
+    return [Hit(0, object_id, similarity) for object_id, similarity in rows]
+
+
+def gallery_forces() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM oversight_force ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_search: int = GALLERY_EF_SEARCH,
+                         exact: bool = False, force_ids: list[int] | None = None) -> list[Hit]:
+    """Top `limit` images of every force's gallery: each force's partition gives its own top `limit` (the
+    same search as `gallery_top`, one branch a force in one statement), and the branches are merged exactly by
+    score. The merge loses nothing: an image in the overall top `limit` is in its own force's top `limit`.
+    One ef_search serves every branch: the widest any partition needs for its share of the kinds asked for."""
+    force_ids = gallery_forces() if force_ids is None else [int(f) for f in force_ids]
+    if not force_ids:
+        return []
+    literal = vector_literal(probe)
+    if not exact:
+        shares = _kind_shares(force_ids, kinds)
+        ef_search = max(_widened(shares.get(f, 1.0), ef_search=ef_search, limit=limit) for f in force_ids)
+    sql = ("SELECT id, distance FROM (" + " UNION ALL ".join([_GALLERY_BRANCH] * len(force_ids))
+           + ") AS branches ORDER BY distance LIMIT %s")
+    params: list = []
+    for force_id in force_ids:
+        params += [literal, force_id, kinds, literal, limit]
+    rows = _run_gallery_sql(sql, params + [limit], ef_search=ef_search, exact=exact)
+    return [Hit(0, object_id, similarity) for object_id, similarity in rows]

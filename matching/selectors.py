@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from deployments.models import WatchlistEntry
 from matching.models import (
-    Alert, CustodyImage, Deletion, DeletionKind, Device, FacesProcessed, OifrCheck, RfrCandidate, RfrSearch,
+    Alert, CustodyImage, Deletion, DeletionKind, Device, FacesProcessed, NationalSearchNotice, OifrCheck,
+    RfrCandidate, RfrSearch,
     VideoFeed, WatchlistTemplate,
 )
 from oversight.models import Role
@@ -48,7 +49,34 @@ def rfr_search_list(*, user) -> QuerySet[RfrSearch]:
 
 
 def rfr_candidate_list(*, user) -> QuerySet[RfrCandidate]:
-    return RfrCandidate.objects.filter(search__in=rfr_search_list(user=user)).select_related("custody_image")
+    """Candidates of the searches a user may read. A candidate of a national search may be another force's
+    custody image: the searcher sees it (its owner's reference and photo) because it reached the threshold, and
+    only candidates that did are ever stored. Nobody browses another force's gallery."""
+    return (RfrCandidate.objects.filter(search__in=rfr_search_list(user=user))
+            .select_related("custody_image", "custody_image__force"))
+
+
+def national_search_notice_list(*, user) -> QuerySet[NationalSearchNotice]:
+    """National searches by other forces that returned a force's custody images: to that force (its officers
+    and administrators) and to the oversight body. The searching force reads its search, not these."""
+    return (scope_to_forces(NationalSearchNotice.objects.all(), user, "owning_force")
+            .select_related("search__force", "search__requested_by", "search__authorised_by", "owning_force"))
+
+
+def national_search_images(*, notice: NationalSearchNotice) -> QuerySet[RfrCandidate]:
+    """The owning force's own images a national search returned (its references; never the other forces')."""
+    return (RfrCandidate.objects.filter(search=notice.search, custody_image__force=notice.owning_force)
+            .select_related("custody_image"))
+
+
+def national_authorisers(*, user) -> QuerySet:
+    """People of the user's own force who may be named as the authorising officer of a national search
+    (the rule judges their rank)."""
+    from django.contrib.auth import get_user_model
+
+    if user is None or not user.is_authenticated or user.force_id is None:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(force_id=user.force_id, is_active=True, rank__isnull=False)
 
 
 def oifr_check_list(*, user) -> QuerySet[OifrCheck]:

@@ -313,7 +313,8 @@ def feed_status(request, pk: int):
 # --- RFR -------------------------------------------------------------------------------------------
 @login_required
 def rfr_search(request):
-    form = RfrSearchForm(request.POST or None, request.FILES or None)
+    form = RfrSearchForm(request.POST or None, request.FILES or None,
+                         authorisers=selectors.national_authorisers(user=request.user).order_by("-rank", "last_name"))
     if request.method == "POST" and form.is_valid() and not _too_large(form.cleaned_data["probe"], form, "probe",
                                                                          MAX_UPLOAD_BYTES):
         data = dict(form.cleaned_data)
@@ -330,6 +331,21 @@ def rfr_search(request):
         "may_search": can(user, CHANGE, user.force),
         "searches": selectors.rfr_search_list(user=user).select_related("requested_by").order_by("-id")[:50],
     }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def national_notice_list(request):
+    """The owning force's record of other forces' national searches that returned its custody images."""
+    notices = selectors.national_search_notice_list(user=request.user).order_by("-created_at", "-id")[:100]
+    rows = [{"notice": n, "images": list(selectors.national_search_images(notice=n))} for n in notices]
+    return render(request, "matching/national_notices.html", {"rows": rows})
+
+
+@login_required
+def national_notice_detail(request, pk: int):
+    notice = get_object_or_404(selectors.national_search_notice_list(user=request.user), pk=pk)
+    return render(request, "matching/national_notice.html", {
+        "notice": notice, "search": notice.search, "images": selectors.national_search_images(notice=notice)})
 
 
 def _rfr_detail(request, search, *, bound=None, status=200):
@@ -349,7 +365,7 @@ def _rfr_detail(request, search, *, bound=None, status=200):
 
 def _search(request, pk: int):
     return get_object_or_404(selectors.rfr_search_list(user=request.user)
-                             .select_related("requested_by", "face_model", "force"), pk=pk)
+                             .select_related("requested_by", "face_model", "force", "authorised_by"), pk=pk)
 
 
 @login_required

@@ -91,6 +91,13 @@ DEFINITIONS: dict[str, PolicyDefinition] = {
         PolicyDefinition("rfr.max_candidate_list_length", 50,
                          "Longest candidate list a retrospective search may return.", "domain.md rule 19; force policy",
                          _whole_number),
+        PolicyDefinition("rfr.national_authorising_rank_floor", "inspector",
+                         "Lowest rank that may authorise a retrospective search of every force's custody images "
+                         "(a search of the force's own images needs no authorising rank).",
+                         "domain.md rule 19; Police National Database code of practice", _rank_name),
+        PolicyDefinition("rfr.national_purpose_min_chars", 40,
+                         "Characters at least in the stated purpose of a national retrospective search.",
+                         "domain.md rule 19", _whole_number),
         PolicyDefinition("rfr.corroboration_note_min_chars", 10,
                          "Characters at least in the note that says what corroborates an identification.",
                          "domain.md rule 19", _whole_number),
@@ -124,6 +131,11 @@ DEFINITIONS: dict[str, PolicyDefinition] = {
         PolicyDefinition("retention.rfr_probe_days", 31,
                          "RFR probe images are deleted after this many days unless held.", "force policy",
                          _positive_number),
+        PolicyDefinition("retention.unconvicted_custody_image_days", 2190,
+                         "Custody images of people never convicted are deleted this many days after they were "
+                         "taken (at once when the person asks and the force grants it).",
+                         "domain.md rule 13; R (RMC and FJ) v Metropolitan Police Commissioner [2012] EWHC 1681; "
+                         "Home Office Custody Images Review 2017", _positive_number),
         PolicyDefinition("review.post_deployment_days", 14,
                          "Days within which a post-deployment review is due.", "domain.md rule 23", _positive_number),
         PolicyDefinition("audit.checkpoint_max_events", 500,

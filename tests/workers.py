@@ -46,6 +46,7 @@ SEED_MIGRATIONS = (
     "oversight.migrations.0006_matcher_rule_settings",
     "deployments.migrations.0006_algorithm_calibration_pairs",
     "deployments.migrations.0007_algorithm_external_vendor_figures",
+    "oversight.migrations.0007_national_search_settings",
 )
 
 

@@ -8,8 +8,10 @@ after it was due, and whether every deletion is in the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -18,9 +20,11 @@ from deployments.lifecycle import deployment_over_q
 from deployments.models import WatchlistEntry
 from matching import rules
 from matching.audit_actions import DELETION
-from matching.models import Alert, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
+from matching.models import Alert, CustodyImage, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
 from matching.rules import _deployments_holding_watchlist_data, alert_due_at, probe_due_at, watchlist_due_at
 from oversight.audit.log import audit_record
+from oversight.permissions import CHANGE, require
+from oversight.policy import policy_in_force
 
 
 @dataclass
@@ -28,6 +32,7 @@ class RetentionReport:
     watchlist_entries: int = 0
     alerts: int = 0
     rfr_probes: int = 0
+    custody_images: int = 0
     details: list[str] = field(default_factory=list)
     breaches: list = field(default_factory=list)  # the rulebook's violations still open after the run
 
@@ -91,6 +96,66 @@ def probes_purge(now: datetime, report: RetentionReport) -> None:
         report.rfr_probes += 1
 
 
+def custody_image_due_at(image: CustodyImage) -> tuple[datetime, object]:
+    """When the policy says a custody image of a person never convicted goes (from the day it was taken, else
+    from the day it entered the gallery)."""
+    start = image.created_at
+    if image.taken_on is not None:
+        start = datetime.combine(image.taken_on, time.min, tzinfo=dt_timezone.utc)
+    # The period in force when the image entered the gallery, counted from the day it was taken (images taken
+    # before the policy had a version were still added under one).
+    setting = policy_in_force("retention.unconvicted_custody_image_days", at=image.created_at)
+    return start + timedelta(days=setting.value), setting
+
+
+def _custody_image_erase(*, actor, image: CustodyImage, now: datetime, due_at: datetime, setting, reason: str) -> None:
+    """Empty one gallery row (template, photo, searchable flag) and leave the evidence; inside a transaction.
+
+    The row stays, emptied, because searches and checks that returned it still name it; the template goes,
+    and `deletion_granted` takes it out of every search in the same commit, local and national alike."""
+    if image.image:
+        image.image.delete(save=False)
+    CustodyImage.objects.filter(pk=image.pk, force_id=image.force_id).update(
+        embedding=None, image="", deletion_granted=True, deleted_at=now)
+    Deletion.objects.create(kind=DeletionKind.CUSTODY_IMAGE, force_id=image.force_id, object_type="matching.custodyimage",
+                            object_id=str(image.pk), due_at=due_at, done_at=now, policy_setting=setting)
+    audit_record(actor=actor, action=DELETION, obj=image,
+                 force=image.force, reason=reason,
+                 new={"kind": DeletionKind.CUSTODY_IMAGE, "unconvicted": image.unconvicted, "due_at": due_at,
+                      "policy_version": setting.version})
+
+
+def custody_image_delete(*, actor, image: CustodyImage, reason: str) -> CustodyImage:
+    """The owning force deletes one of its custody images, e.g. a person never convicted who asked. From the
+    commit on, no search of any force returns it. Only the owning force may; the reason is recorded."""
+    require(actor, CHANGE, image.force, "delete this custody image")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "say why the image is deleted, e.g. the person's application was granted"})
+    now = timezone.now()
+    with transaction.atomic():
+        image = CustodyImage.objects.select_for_update().select_related("force").get(pk=image.pk)
+        if image.deleted_at is not None:
+            raise ValidationError({"image": "this custody image was already deleted"})
+        setting = policy_in_force("retention.unconvicted_custody_image_days", at=now)
+        _custody_image_erase(actor=actor, image=image, now=now, due_at=now, setting=setting, reason=reason)
+    image.refresh_from_db()
+    return image
+
+
+def unconvicted_images_purge(now: datetime, report: RetentionReport) -> None:
+    """Custody images of people never convicted whose retention period has ended (each force's own images)."""
+    held = CustodyImage.objects.filter(unconvicted=True, deleted_at__isnull=True).select_related("force")
+    for image in held.iterator():
+        due_at, setting = custody_image_due_at(image)
+        if due_at > now:
+            continue
+        with transaction.atomic():
+            _custody_image_erase(actor=None, image=image, now=now, due_at=due_at, setting=setting,
+                                 reason="retention period for a person never convicted ended")
+        report.custody_images += 1
+
+
 def retention_run(*, now: datetime | None = None) -> RetentionReport:
     """Delete everything whose time has come. Safe to run at any frequency; it only deletes what is due."""
     now = now or timezone.now()
@@ -98,5 +163,6 @@ def retention_run(*, now: datetime | None = None) -> RetentionReport:
     watchlists_purge(now, report)
     alerts_purge(now, report)
     probes_purge(now, report)
+    unconvicted_images_purge(now, report)
     report.breaches = rules.check_retention(at=now).violations
     return report

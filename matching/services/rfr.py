@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -10,10 +11,12 @@ from django.utils import timezone
 from deployments import rules as rulebook
 from matching import rules
 from matching.services import engine
-from matching.audit_actions import OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
+from matching.audit_actions import NATIONAL_SEARCH_NOTICE, OIFR_CHECK, RFR_CANDIDATE_MARK, RFR_SEARCH
 from matching.images import image_decode, refusal
-from matching.models import GalleryKind, OifrCheck, RfrCandidate, RfrSearch
-from matching.search import gallery_top
+from matching.models import (
+    CustodyImage, GalleryKind, NationalSearchNotice, OifrCheck, RfrCandidate, RfrSearch, SearchScope,
+)
+from matching.search import gallery_top, gallery_top_national
 from oversight.audit.log import audit_record
 from oversight.policy import policy_value
 from oversight.permissions import CHANGE, require
@@ -40,26 +43,44 @@ def _search_threshold(key: str, model, *, asked: float | None = None, deployment
 
 def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: str,
                    candidate_list_length: int = 10, deployment=None, keep_probe: bool = True,
-                   threshold: float | None = None) -> RfrSearch:
-    """Search the force's custody gallery with the largest face of the probe; return a ranked candidate list.
+                   threshold: float | None = None, scope: str = SearchScope.LOCAL, national_purpose: str = "",
+                   authorised_by=None) -> RfrSearch:
+    """Search custody images with the largest face of the probe; return a ranked candidate list.
+
+    A local search reads the force's own images. A national search (`scope="national"`) reads every force's,
+    once an officer of the set rank has authorised it and its purpose is written (rule R19-national-search);
+    each force whose images it returns is told, and sees the search among its own records.
 
     The threshold is the one asked for, else the RFR authorisation's, else the policy's for the model; rule 19
-    refuses any below the model's floor, before the probe is looked at."""
+    refuses any below the model's floor, before the probe is looked at. Only candidates at or above it are
+    kept: nobody below it is shown to anyone."""
     force = actor.force
     require(actor, CHANGE, force, "run a retrospective search")
     model = engine.face_model_current()
     threshold = _search_threshold("rfr.threshold", model, asked=threshold, deployment=deployment)
+    national = scope == SearchScope.NATIONAL
     facts = dict(actor=actor, crime_reference=crime_reference, probe_source=probe_source,
-                 candidate_list_length=candidate_list_length, face_model=model, threshold=threshold)
+                 candidate_list_length=candidate_list_length, face_model=model, threshold=threshold, scope=scope,
+                 national_purpose=national_purpose, authorised_by=authorised_by)
     result = rulebook.check(rules.RFR, deployment=deployment, force=force, facts=facts)
     if result.blocking:
         raise rulebook.RuleError(result.blocking)
     embedding, _ = _largest_face_embedding(probe, field="probe")
-    hits = [hit for hit in gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
-            if hit.similarity >= threshold]
+    if national:
+        found = gallery_top_national(embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
+    else:
+        found = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
+    hits = [hit for hit in found if hit.similarity >= threshold]
+    # The candidates are read again from the primary before anyone sees them: when searches run on a read replica
+    # (docs/scale.md), an image deleted a moment ago on the primary is not shown while the replica catches up.
+    live = set(CustodyImage.objects.filter(pk__in=[hit.object_id for hit in hits], deletion_granted=False)
+               .values_list("pk", flat=True))
+    hits = [hit for hit in hits if hit.object_id in live]
     search = RfrSearch(force=force, deployment=deployment, requested_by=actor,
                        crime_reference=crime_reference.strip(), probe_source=probe_source,
-                       candidate_list_length=candidate_list_length, face_model=model, threshold=threshold)
+                       candidate_list_length=candidate_list_length, face_model=model, threshold=threshold,
+                       scope=scope, national_purpose=national_purpose.strip() if national else "",
+                       authorised_by=(authorised_by or actor) if national else None)
     search.full_clean(exclude=["probe"])  # every field judged before the probe is written anywhere
     try:
         with transaction.atomic():
@@ -75,13 +96,29 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
                          new={"crime_reference": search.crime_reference, "probe_source": probe_source,
                               "candidate_list_length": candidate_list_length, "candidates": len(hits),
                               "threshold": threshold, "face_model": model.onnx_sha256[:16],
-                              "probe_kept": keep_probe})
+                              "probe_kept": keep_probe, "scope": scope,
+                              **({"national_purpose": search.national_purpose,
+                                  "authorised_by": search.authorised_by_id} if national else {})})
+            if national:
+                _owning_forces_notify(actor=actor, search=search, image_ids=[hit.object_id for hit in hits])
     except BaseException:
         # No row, so no retention run would ever find the probe: it goes with the failed search.
         if search.probe.name:
             search.probe.storage.delete(search.probe.name)
         raise
     return search
+
+
+def _owning_forces_notify(*, actor, search: RfrSearch, image_ids: list[int]) -> None:
+    """Tell each other force whose custody images a national search returned: one notice and one audit event in
+    that force's own records, naming the searching force, the crime reference and how many of its images."""
+    owners = Counter(CustodyImage.objects.filter(pk__in=image_ids).exclude(force=search.force)
+                     .values_list("force_id", flat=True))
+    for force_id, count in sorted(owners.items()):
+        notice = NationalSearchNotice.objects.create(search=search, owning_force_id=force_id, candidates=count)
+        audit_record(actor=actor, action=NATIONAL_SEARCH_NOTICE, obj=notice, force=notice.owning_force,
+                     new={"search": search.pk, "searching_force": search.force.code,
+                          "crime_reference": search.crime_reference, "candidates": count})
 
 
 def rfr_candidate_mark(*, actor, candidate: RfrCandidate, status: str, note: str = "") -> RfrCandidate:

@@ -30,8 +30,8 @@ from deployments.models import (
 )
 from deployments.selectors import ExpectedFalseAlerts, false_match_rate
 from matching.models import (
-    Alert, Decision, Deletion, DeletionKind, FacesProcessed, LegalHold, OifrCheck, Outcome, RfrCandidate, RfrSearch,
-    VendorPackage, WatchlistTemplate,
+    Alert, Decision, Deletion, DeletionKind, FacesProcessed, LegalHold, NationalSearchNotice, OifrCheck, Outcome,
+    RfrCandidate, RfrSearch, VendorPackage, WatchlistTemplate,
 )
 from oversight.models import AuditEvent, Force, PolicySetting
 from oversight.reports.models import ForceAudit
@@ -185,6 +185,8 @@ class Facts:
     hygiene: dict
     rfr_searches: list[dict]
     rfr_candidates: list[dict]
+    # Other forces' national searches that returned these forces' custody images (one row a search and force).
+    national_searches_received: list[dict]
     oifr_checks: list[dict]
     audits: list[ForceAudit]
 
@@ -316,7 +318,10 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
         documents=documents_in_force(forces=forces, at=min(end, as_of)),
         hygiene=watchlist_hygiene(deployments=ids, at_dates={d.pk: d.starts_at.date() for d in deployments}),
         rfr_searches=list(searches.values("pk", "created_at", "probe_source", "probe_deleted_at", "threshold",
-                                          "face_model__algorithm_id")),
+                                          "face_model__algorithm_id", "scope")),
+        national_searches_received=list(
+            NationalSearchNotice.objects.filter(owning_force__in=forces, created_at__gte=start, created_at__lt=end)
+            .values("search_id", "owning_force_id", "search__force_id", "candidates", "created_at")),
         rfr_candidates=list(RfrCandidate.objects.filter(search__in=searches).values("search_id", "status")),
         oifr_checks=list(OifrCheck.objects.filter(force__in=forces, created_at__gte=start, created_at__lt=end)
                          .values("pk", "created_at", "reason", "subject_category", "place_type", "matched_id",

@@ -42,6 +42,7 @@ KINDS = [
     ("matching.device", "Camera device", ""),
     ("matching.videofeed", "Video feed", ""),
     ("matching.custodyimage", "Custody image", ""),
+    ("matching.nationalsearchnotice", "National search of our custody images", "national-notice"),
     ("matching.facemodel", "Face model", ""),
     ("matching.vendorpackage", "Watchlist package for an external matcher", ""),
     ("reports.reportrun", "Regulator report", "report-run"),

@@ -24,7 +24,7 @@ from deployments.models import Authorisation, DocumentKind, Status
 from deployments.rules import RULES
 from matching.models import (
     CandidateStatus, DeletionKind, OifrCheck, OifrReason, OifrSubjectCategory, Outcome, PRIVATE_PLACES, ProbeSource,
-    RfrSearch,
+    RfrSearch, SearchScope,
 )
 from oversight import charts
 from oversight.models import AuditEvent, Checkpoint, Force, Rank
@@ -331,6 +331,9 @@ def _rfr(facts: Facts) -> dict:
     sources = Counter(row["probe_source"] for row in searches)
     statuses = Counter(row["status"] for row in candidates)
     return {"searches": len(searches),
+            "national": sum(1 for row in searches if row["scope"] == SearchScope.NATIONAL),
+            # Other forces' national searches that found these forces' custody images (a search counted once).
+            "national_received": len({row["search_id"] for row in facts.national_searches_received}),
             "by_source": [(label, sources.get(value, 0)) for value, label in ProbeSource.choices],
             "probes_deleted": sum(1 for row in searches if row["probe_deleted_at"] is not None),
             "returned": len(candidates), "corroborated": statuses.get(CandidateStatus.CORROBORATED, 0),

@@ -10,9 +10,9 @@ EXPECTED = ["R01-written-authorisation", "R02-authorising-rank", "R02-urgent-rev
             "R08-closed-category", "R09-entry-provenance", "R10-watchlist-review", "R11-expected-false-alerts",
             "R12-under-18", "R13-deletion-granted", "R13-unconvicted-image", "R14-image-age",
             "R15-human-adjudication", "R16-alert-record", "R16-authorised-package", "R17-no-template-kept",
-            "R18-oifr-record",
-            "R19-rfr-record", "R20-watchlist-deletion", "R21-alert-media-deletion", "R22-deletion-audited",
-            "R23-post-deployment-review", "R23-review-overdue", "R24-audit-log-intact", "R25-document-review-overdue"]
+            "R18-oifr-record", "R19-national-search", "R19-rfr-record", "R20-watchlist-deletion",
+            "R21-alert-media-deletion", "R22-deletion-audited", "R23-post-deployment-review", "R23-review-overdue",
+            "R24-audit-log-intact", "R25-document-review-overdue"]
 
 
 def test_every_rule_from_1_to_25_is_defined_once_and_listed_with_its_stages_settings_and_source():

@@ -85,7 +85,8 @@ def test_the_shared_figures_are_the_ones_that_happened(world):
     watchlist_done = Deletion.objects.filter(force=world.personas.force_a, kind="watchlist_template",
                                              due_at__gte=begin, due_at__lt=finish).count()
     assert watchlist_done == 1
-    assert deletions == {"alert_media": (4, 3, 3, 1), "watchlist_template": (1, 1, 0, 0), "rfr_probe": (0, 0, 0, 0)}
+    assert deletions == {"alert_media": (4, 3, 3, 1), "watchlist_template": (1, 1, 0, 0), "rfr_probe": (0, 0, 0, 0),
+                         "custody_image": (0, 0, 0, 0)}
     exceptions = {row["kind"]: row["count"] for row in public["exceptions"] if row["count"]}
     assert exceptions["urgent_review.lapsed"] == 1 and exceptions["alert.unadjudicated"] == 1
     assert exceptions["deletion.late"] == 3 and exceptions["deletion.overdue"] == 1

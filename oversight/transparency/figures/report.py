@@ -18,6 +18,7 @@ from django.utils import timezone
 from deployments.models import AlgorithmVersion, DocumentKind, Kind, PolicyDocument
 from matching.models import (
     CandidateStatus, DeletionKind, LegalHold, OifrReason, OifrSubjectCategory, PRIVATE_PLACES, ProbeSource,
+    SearchScope,
 )
 from oversight.models import AuditEvent, Force
 from oversight.reports import exceptions as exc
@@ -215,6 +216,8 @@ def _rfr(facts: Facts, months: list[str]) -> dict:
     searches = facts.rfr_searches
     return {
         "searches": len(searches),
+        "national_searches": sum(1 for s in searches if s["scope"] == SearchScope.NATIONAL),
+        "national_searches_received": len({n["search_id"] for n in facts.national_searches_received}),
         "by_probe_source": _choice_counts([s["probe_source"] for s in searches], ProbeSource.choices),
         "candidates_returned": len(facts.rfr_candidates),
         "identifications_corroborated": sum(1 for c in facts.rfr_candidates

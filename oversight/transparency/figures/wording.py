@@ -79,6 +79,7 @@ DELETION_LABELS = {
     DeletionKind.ALERT_MEDIA: "Alert images and face templates",
     DeletionKind.RFR_PROBE: "RFR search images",
     DeletionKind.VENDOR_PACKAGE: "Watchlist copies held by a supplier's system",
+    DeletionKind.CUSTODY_IMAGE: "Custody images and face templates",
 }
 
 RISKS = {
