@@ -21,3 +21,7 @@ VIDEO_FEED_RESUME = register("video_feed.resume",
                              "last counted frame")
 DELETION = register("retention.delete", "Biometric data was deleted under the retention policy")
 ALGORITHM_RECALIBRATE = register("algorithm_version.recalibrate", "An algorithm version's calibration was replaced")
+ALGORITHM_INSTALL = register("algorithm_version.install",
+                             "A licensed face model was installed, calibrated and offered to authorisations")
+DEPLOYMENT_ALGORITHM_SWITCH = register("deployment.algorithm_switch",
+                                       "A deployment's algorithm was changed and its watchlist enrolled again")
