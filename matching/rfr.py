@@ -18,9 +18,9 @@ from oversight.policy import policy_value
 from oversight.permissions import CHANGE, require
 
 
-def _largest_face_embedding(data: bytes, *, field: str):
+def _largest_face_embedding(data: bytes, *, field: str, face_model=None):
     image = image_decode(data, field=field)
-    faces = engine.pipeline().faces(image)
+    faces = engine.pipeline(face_model).faces(image)
     del image
     if not faces:
         raise refusal(field, "No face was found in the image.", "no_face")
@@ -46,15 +46,17 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     refuses any below the model's floor, before the probe is looked at."""
     force = actor.force
     require(actor, CHANGE, force, "run a retrospective search")
-    model = engine.face_model_current()
+    # An RFR authorisation's algorithm makes the probe's template, compared only with the gallery's of that model.
+    model = engine.face_model_of(deployment) if deployment is not None else engine.face_model_current()
     threshold = _search_threshold("rfr.threshold", model, asked=threshold, deployment=deployment)
     facts = dict(actor=actor, crime_reference=crime_reference, probe_source=probe_source,
                  candidate_list_length=candidate_list_length, face_model=model, threshold=threshold)
     result = rulebook.check(rules.RFR, deployment=deployment, force=force, facts=facts)
     if result.blocking:
         raise rulebook.RuleError(result.blocking)
-    embedding, _ = _largest_face_embedding(probe, field="probe")
-    hits = [hit for hit in gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
+    embedding, _ = _largest_face_embedding(probe, field="probe", face_model=model)
+    hits = [hit for hit in gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length,
+                                       face_model_id=model.pk if deployment is not None else None)
             if hit.similarity >= threshold]
     search = RfrSearch(force=force, deployment=deployment, requested_by=actor,
                        crime_reference=crime_reference.strip(), probe_source=probe_source,

@@ -95,14 +95,16 @@ def gallery_ef_search(force_id: int, kinds: list[str], *, ef_search: int = GALLE
 
 
 def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: int,
-                ef_search: int = GALLERY_EF_SEARCH, exact: bool = False) -> list[Hit]:
+                ef_search: int = GALLERY_EF_SEARCH, exact: bool = False, face_model_id: int | None = None) -> list[Hit]:
     """Top `limit` gallery images of one force: HNSW with iterative scans, the pool widened by
     `gallery_ef_search` for the share of rows the filter keeps (the filter is applied after the index scan,
-    so without iterative scans a force that holds a tenth of the rows would get a tenth of the results)."""
-    sql = """
+    so without iterative scans a force that holds a tenth of the rows would get a tenth of the results).
+    With `face_model_id`, only images whose templates that face model made (a probe is comparable with no other)."""
+    sql = f"""
         SELECT id, -(embedding <#> %s::vector) AS similarity
         FROM matching_custodyimage
         WHERE force_id = %s AND kind = ANY(%s) AND NOT deletion_granted
+              {"AND face_model_id = %s" if face_model_id is not None else ""}
         ORDER BY embedding <#> %s::vector
         LIMIT %s
     """
@@ -116,7 +118,8 @@ def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: in
         else:
             cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
             cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-        cursor.execute(sql, [literal, force_id, kinds, literal, limit])
+        model = [face_model_id] if face_model_id is not None else []
+        cursor.execute(sql, [literal, force_id, kinds, *model, literal, limit])
         rows = cursor.fetchall()
     # relaxed_order may return neighbours slightly out of order: rank them exactly here.
     rows.sort(key=lambda row: -row[1])
