@@ -46,6 +46,7 @@ SEED_MIGRATIONS = (
     "oversight.migrations.0006_matcher_rule_settings",
     "deployments.migrations.0006_algorithm_calibration_pairs",
     "matching.migrations.0011_sface_builtin_algorithm",
+    "oversight.migrations.0007_expected_false_alerts_per_1000_faces",
 )
 
 
