@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -100,6 +100,14 @@ def model_install(*, actor, path: Path, template: str, name: str, version: str, 
     from matching.models import FaceModel
     from oversight.audit.log import audit_record
 
+    if actor is not None:  # at the command line without --as: the installation's own administrator
+        from oversight.models import Role
+        from oversight.permissions import require_role
+
+        try:
+            require_role(actor, [Role.OVERSIGHT_ADMIN, Role.FORCE_ADMIN], "install a face model")
+        except PermissionDenied as exc:
+            raise ModelRejected(str(exc)) from None
     name, version = (name or "").strip(), (version or "").strip()
     if not name or not version:
         raise ModelRejected("give the model a name and a version (--name, --version)")

@@ -122,6 +122,13 @@ def test_a_file_that_is_not_onnx_is_refused_and_nothing_is_written(db, installed
     assert _writes() == before and not installed_dir.exists()
 
 
+def test_only_an_administrator_installs_a_model(personas, installed_dir, tmp_path):
+    before = _writes()
+    with pytest.raises(CommandError, match="only a .*administrator may install a face model"):
+        _install(_tiny_model(tmp_path, 128), "--as", personas.operator_a.username)
+    assert _writes() == before
+
+
 def test_a_model_for_another_template_is_refused(db, installed_dir, tmp_path):
     before = _writes()
     with pytest.raises(CommandError, match="does not accept a dlib150 face chip"):
