@@ -22,6 +22,7 @@ BUILT_IN = {ALGORITHM_CODE: "dlib150", "sface-2021dec": "arcface112"}
 _lock = threading.Lock()
 _pipeline: FacePipeline | None = None
 _pipelines: dict[str, FacePipeline] = {}
+_builtin_info: dict[str, dict] = {}
 
 
 class FaceModelNotRegistered(ServiceNotReady):
@@ -101,8 +102,10 @@ def _register(algorithm_code: str, template: str, *, actor=None):
 
     if template == "dlib150":
         info = pipeline().model_info()
-    else:
-        info = FacePipeline(embedder=template).model_info()
+    else:  # described once per process: building a pipeline loads its model
+        if template not in _builtin_info:
+            _builtin_info[template] = FacePipeline(embedder=template).model_info()
+        info = dict(_builtin_info[template])
     algorithm = AlgorithmVersion.objects.get(code=algorithm_code)
     thresholds = {f"fmr_{fmr}": threshold for threshold, fmr in algorithm.calibration}
     with transaction.atomic():
