@@ -21,7 +21,7 @@ ALGORITHM_CODE = "dlib-resnet-v1"
 BUILT_IN = {ALGORITHM_CODE: "dlib150", "sface-2021dec": "arcface112"}
 _lock = threading.Lock()
 _pipeline: FacePipeline | None = None
-_pipelines: dict[str, FacePipeline] = {}
+_pipelines: dict[tuple[str, str], FacePipeline] = {}
 _builtin_info: dict[str, dict] = {}
 
 
@@ -43,19 +43,19 @@ def pipeline(face_model=None) -> FacePipeline:
                 if _pipeline is None:
                     _pipeline = FacePipeline()
         return _pipeline
-    key = face_model.onnx_sha256
+    key = (face_model.onnx_sha256, face_model.template)  # the same bytes run the same, wherever they are kept
     found = _pipelines.get(key)
     if found is None:
         with _lock:
             found = _pipelines.get(key)
             if found is None:
                 path = Path(face_model.path) if face_model.path else None
-                if path is not None and (not path.is_file() or sha256_file(path) != key):
+                if path is not None and (not path.is_file() or sha256_file(path) != face_model.onnx_sha256):
                     raise FaceModelFileChanged(
                         f"the file of face model {face_model.name} ({face_model.version}) at {path} is missing or "
                         "has changed since it was registered; an administrator must install it again")
                 found = FacePipeline(path, embedder=face_model.template)
-                if found.model_info()["sha256"] != key:
+                if found.model_info()["sha256"] != face_model.onnx_sha256:
                     raise FaceModelFileChanged(
                         f"the built-in face model {face_model.name} on this machine is not the file that was "
                         "registered; an administrator must register it again (manage.py face_model register)")
