@@ -260,6 +260,28 @@ class ExpectedFalseAlerts:
         return None if bounds is None else f"{_count_in_words(bounds[0])} to {_count_in_words(bounds[1])}"
 
     @property
+    def per_thousand_faces(self) -> float | None:
+        """Expected false alerts per 1,000 faces: what the watchlist's size and the threshold cost each crowd."""
+        return None if self.rate is None else 1000 * self.watchlist_size * self.rate
+
+    @property
+    def per_thousand_interval(self) -> tuple[float, float] | None:
+        if self.rate is None or not self.pairs:
+            return None
+        low, high = wilson_interval(self.rate * self.pairs, self.pairs)
+        return 1000 * self.watchlist_size * low, 1000 * self.watchlist_size * high
+
+    @property
+    def per_thousand_in_words(self) -> str | None:
+        value = self.per_thousand_faces
+        return None if value is None else _count_in_words(value)
+
+    @property
+    def per_thousand_interval_in_words(self) -> str | None:
+        bounds = self.per_thousand_interval
+        return None if bounds is None else f"{_count_in_words(bounds[0])} to {_count_in_words(bounds[1])}"
+
+    @property
     def in_words(self) -> str | None:
         """The expected number as an approver reads it: no exponents."""
         return None if self.value is None else _count_in_words(self.value)

@@ -27,3 +27,7 @@ VENDOR_PACKAGE_DOWNLOAD = register("vendor_package.download", "An external match
 VENDOR_FACES_COUNT = register("vendor.faces", "An external matcher reported the faces it processed in a minute")
 NATIONAL_SEARCH_NOTICE = register("rfr.national_notice",
                                   "Another force's national retrospective search returned this force's custody images")
+ALGORITHM_INSTALL = register("algorithm_version.install",
+                             "A licensed face model was installed, calibrated and offered to authorisations")
+DEPLOYMENT_ALGORITHM_SWITCH = register("deployment.algorithm_switch",
+                                       "A deployment's algorithm was changed and its watchlist enrolled again")

@@ -58,11 +58,12 @@ def image_decode(data: bytes, *, field: str, budget: PixelBudget | None = None) 
         raise refusal(field, str(exc), exc.code) from None
 
 
-def image_enrolment(data: bytes, *, field: str = "image"):
-    """The enrolment (template, face, chip) of a photo that shows exactly one usable face, or a refusal."""
+def image_enrolment(data: bytes, *, field: str = "image", face_model=None):
+    """The enrolment (template, face, chip) of a photo that shows exactly one usable face, or a refusal; made by
+    `face_model` (default: the platform's own)."""
     image = image_decode(data, field=field)
     try:
-        return engine.pipeline().enrol(image)
+        return engine.pipeline(face_model).enrol(image)
     except QualityRejected as exc:
         raise refusal(field, str(exc), exc.code) from None
 

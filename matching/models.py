@@ -23,13 +23,23 @@ class FaceModel(models.Model):
     algorithm = models.ForeignKey("deployments.AlgorithmVersion", on_delete=models.PROTECT, related_name="face_models")
     name = models.CharField(max_length=120)
     version = models.CharField(max_length=120)
-    onnx_sha256 = models.CharField(max_length=64, unique=True)
+    # The same file may be registered under two algorithm versions (a built-in one, and a force's licence for it).
+    onnx_sha256 = models.CharField(max_length=64)
+    template = models.CharField(
+        max_length=20, choices=[("dlib150", "dlib 150 px, 5 points"), ("arcface112", "ArcFace 112 px, 5 points")],
+        default="dlib150", help_text="How faces are cut out and fed to the embedder.")
+    path = models.CharField(max_length=500, blank=True,
+                            help_text="Where an installed model's ONNX file is kept; blank for a built-in model.")
     detector = models.CharField(max_length=120)
     detector_sha256 = models.CharField(max_length=64)
     licence = models.CharField(max_length=80)
     embedding_size = models.PositiveSmallIntegerField()
     thresholds = models.JSONField(help_text="Calibrated cosine thresholds, e.g. {'fmr_1e-3': 0.934}.")
     registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["algorithm", "onnx_sha256"],
+                                               name="face_model_one_file_per_algorithm")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.version} ({self.onnx_sha256[:12]})"

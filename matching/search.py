@@ -174,6 +174,7 @@ _GALLERY_BRANCH = """
         (SELECT id, embedding <#> %s::vector AS distance
          FROM matching_custodyimage
          WHERE force_id = %s AND kind = ANY(%s) AND NOT deletion_granted
+               AND (%s::bigint IS NULL OR face_model_id = %s)
          ORDER BY embedding <#> %s::vector
          LIMIT %s)"""
 
@@ -193,15 +194,16 @@ def _run_gallery_sql(sql: str, params: list, *, ef_search: int, exact: bool) -> 
 
 
 def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: int,
-                ef_search: int = GALLERY_EF_SEARCH, exact: bool = False) -> list[Hit]:
+                ef_search: int = GALLERY_EF_SEARCH, exact: bool = False, face_model_id: int | None = None) -> list[Hit]:
     """Top `limit` gallery images of one force, from its own partition: HNSW with iterative scans, the pool
     widened by `gallery_ef_search` for the share of rows the kind filter keeps. The force is a constant of the
-    query, so the planner reads that force's partition and no other (a test checks the plan)."""
+    query, so the planner reads that force's partition and no other (a test checks the plan). With
+    `face_model_id`, only images whose templates that face model made (a probe is comparable with no other)."""
     literal = vector_literal(probe)
     if not exact:
         ef_search = gallery_ef_search(force_id, kinds, ef_search=ef_search, limit=limit)
-    rows = _run_gallery_sql(_GALLERY_BRANCH, [literal, int(force_id), kinds, literal, limit],
-                            ef_search=ef_search, exact=exact)
+    rows = _run_gallery_sql(_GALLERY_BRANCH, [literal, int(force_id), kinds, face_model_id, face_model_id, literal,
+                                              limit], ef_search=ef_search, exact=exact)
     return [Hit(0, object_id, similarity) for object_id, similarity in rows]
 
 
@@ -212,7 +214,8 @@ def gallery_forces() -> list[int]:
 
 
 def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_search: int = GALLERY_EF_SEARCH,
-                         exact: bool = False, force_ids: list[int] | None = None) -> list[Hit]:
+                         exact: bool = False, force_ids: list[int] | None = None,
+                         face_model_id: int | None = None) -> list[Hit]:
     """Top `limit` images of every force's gallery: each force's partition gives its own top `limit` (the
     same search as `gallery_top`, one branch a force in one statement), and the branches are merged exactly by
     score. The merge loses nothing: an image in the overall top `limit` is in its own force's top `limit`.
@@ -228,6 +231,6 @@ def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_
            + ") AS branches ORDER BY distance LIMIT %s")
     params: list = []
     for force_id in force_ids:
-        params += [literal, force_id, kinds, literal, limit]
+        params += [literal, force_id, kinds, face_model_id, face_model_id, literal, limit]
     rows = _run_gallery_sql(sql, params + [limit], ef_search=ef_search, exact=exact)
     return [Hit(0, object_id, similarity) for object_id, similarity in rows]

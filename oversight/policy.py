@@ -119,6 +119,10 @@ DEFINITIONS: dict[str, PolicyDefinition] = {
         PolicyDefinition("watchlist.expected_false_alert_tolerance", 1.0,
                          "Expected false alerts per deployment above which the approver is warned.",
                          "domain.md rule 11", _positive_number),
+        PolicyDefinition("watchlist.expected_false_alerts_per_1000_faces", 1.0,
+                         "Expected false alerts per 1,000 faces (for the watchlist's size and the threshold) above "
+                         "which the approver is warned: the cap on how often a passer-by may be wrongly stopped.",
+                         "domain.md rule 11; NPL 2023", _positive_number),
         PolicyDefinition("watchlist.extra_justification_categories", ["victim", "witness", "associate"],
                          "Kinds of subject that need an extra written justification.", "domain.md rule 8",
                          _category_list),

@@ -26,6 +26,7 @@ LABELS = {
     "watchlist.max_build_age_hours": "Earliest a watchlist may be built before the deployment",
     "watchlist.image_age_warn_years": "Age at which a watchlist image raises a warning",
     "watchlist.expected_false_alert_tolerance": "Expected false alerts that warn the approver",
+    "watchlist.expected_false_alerts_per_1000_faces": "Expected false alerts per 1,000 faces that warn the approver",
     "watchlist.extra_justification_categories": "People who need an extra justification",
     "retention.watchlist_template_hours": "Deleting watchlist images after a deployment",
     "retention.alert_image_days": "Keeping alert images",

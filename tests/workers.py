@@ -47,6 +47,8 @@ SEED_MIGRATIONS = (
     "deployments.migrations.0006_algorithm_calibration_pairs",
     "deployments.migrations.0007_algorithm_external_vendor_figures",
     "oversight.migrations.0007_national_search_settings",
+    "matching.migrations.0014_sface_builtin_algorithm",
+    "oversight.migrations.0008_expected_false_alerts_per_1000_faces",
 )
 
 

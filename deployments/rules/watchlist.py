@@ -95,9 +95,10 @@ def watchlist_review(ctx: Context):
     return problems
 
 
-@rule("R11-expected-false-alerts", title="Expected false alerts shown, with a warning above the tolerance",
-      source="domain.md rule 11; NPL 2023", severity=WARNING,
-      policy=("watchlist.expected_false_alert_tolerance",), stages=(AUTHORISE,), kinds=(Kind.LFR,))
+@rule("R11-expected-false-alerts", title="Expected false alerts shown, with a warning above the tolerance "
+      "and above the cap per 1,000 faces", source="domain.md rule 11; NPL 2023", severity=WARNING,
+      policy=("watchlist.expected_false_alert_tolerance", "watchlist.expected_false_alerts_per_1000_faces"),
+      stages=(AUTHORISE,), kinds=(Kind.LFR,))
 def expected_false_alerts(ctx: Context):
     expected = selectors.expected_false_alerts(deployment=ctx.deployment)
     if expected.faces is None:
@@ -106,11 +107,19 @@ def expected_false_alerts(ctx: Context):
     if expected.rate is None:
         return [("threshold", f"the expected false alerts cannot be computed: {ctx.deployment.algorithm_version} "
                               f"has no calibration at threshold {ctx.deployment.threshold:g}")]
+    problems = []
     tolerance = ctx.policy("watchlist.expected_false_alert_tolerance")
     if expected.value > tolerance:
-        return [("watchlist", f"expected false alerts {expected.explain()} exceed the tolerance of {tolerance:g}: "
-                              f"consider a smaller watchlist or a higher threshold")]
-    return []
+        problems.append(("watchlist", f"expected false alerts {expected.explain()} exceed the tolerance of "
+                                      f"{tolerance:g}: consider a smaller watchlist or a higher threshold"))
+    cap = ctx.policy("watchlist.expected_false_alerts_per_1000_faces")
+    if expected.per_thousand_faces > cap:
+        beyond = " (beyond the rates the algorithm's evaluation could measure)" if expected.measured is False else ""
+        problems.append(("threshold", f"{expected.per_thousand_in_words} false alerts are expected per 1,000 faces "
+                                      f"with {expected.watchlist_size:,} watchlist entries at a threshold of "
+                                      f"{ctx.deployment.threshold:g}{beyond}, above the cap of {cap:g} per 1,000: "
+                                      f"use a smaller watchlist or a higher threshold"))
+    return problems
 
 
 @rule("R12-under-18", title="Under-18s need a significant-risk-of-harm justification and a second approval",

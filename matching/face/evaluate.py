@@ -23,16 +23,21 @@ from oversight.statistics import wilson_interval
 Progress = Callable[[int, int], None]
 
 
-def read_labels(folder: Path) -> list[tuple[str, str]]:
+def read_labels(folder: Path, people: int | None = None) -> list[tuple[str, str]]:
+    """(file, identity) rows; with `people`, only those of the first that many identities in the file."""
     with open(Path(folder) / "labels.csv", newline="", encoding="utf-8") as f:
-        return [(row["file"], row["identity"]) for row in csv.DictReader(f)]
+        rows = [(row["file"], row["identity"]) for row in csv.DictReader(f)]
+    if people is not None:
+        chosen = set(list(dict.fromkeys(identity for _, identity in rows))[:people])
+        rows = [row for row in rows if row[1] in chosen]
+    return rows
 
 
 def embed_folder(
-    folder: Path, pipeline: FacePipeline, progress: Progress | None = None
+    folder: Path, pipeline: FacePipeline, progress: Progress | None = None, *, people: int | None = None
 ) -> tuple[np.ndarray, list[str], list[str]]:
     """Embeddings and identities of the photos that enrolled, and the files that did not."""
-    labels = read_labels(folder)
+    labels = read_labels(folder, people)
     embeddings, identities, failures = [], [], []
     for done, (name, identity) in enumerate(labels, start=1):
         try:
@@ -117,9 +122,11 @@ def equal_error(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float
     return float((fnmr[best] + fmr[best]) / 2), float(candidates[best])
 
 
-def evaluate_folder(folder: Path, pipeline: FacePipeline, progress: Progress | None = None) -> dict:
+def evaluate_folder(folder: Path, pipeline: FacePipeline, progress: Progress | None = None, *,
+                    people: int | None = None) -> dict:
+    """Every measure of one pipeline on a labelled folder (with `people`, on its first that many identities)."""
     started = time.perf_counter()
-    embeddings, identities, failures = embed_folder(Path(folder), pipeline, progress)
+    embeddings, identities, failures = embed_folder(Path(folder), pipeline, progress, people=people)
     genuine, impostor = pair_scores(embeddings, identities)
     if not len(genuine) or not len(impostor):
         raise ValueError("the folder needs at least two photos of one person and two people")
@@ -138,6 +145,7 @@ def evaluate_folder(folder: Path, pipeline: FacePipeline, progress: Progress | N
         **expectations(genuine, impostor),
         eer=eer,
         threshold_at_eer=eer_threshold,
+        eer_point=false_match_rate_at(impostor, eer_threshold),
         genuine_pairs=int(len(genuine)),
         impostor_pairs=int(len(impostor)),
         photos=len(identities) + len(failures),

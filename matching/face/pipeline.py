@@ -7,7 +7,7 @@ and keep it, since creating the sessions takes a few hundred milliseconds.
 from __future__ import annotations
 
 import importlib.metadata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +109,9 @@ class FacePipeline:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self._embedder = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+        name = self._embedder.get_inputs()[0].name
+        if name != self.embedder.input_name:  # an installed model of this template may name its input otherwise
+            self.embedder = replace(self.embedder, input_name=name, normalised=False)
 
     def decode(self, data: bytes, *, budget: decode.PixelBudget | None = None) -> np.ndarray:
         """JPEG/PNG bytes -> RGB uint8 array; raises an ImageRejected subclass otherwise.

@@ -14,8 +14,10 @@ that).
 - `retention`: the deletions the retention policy makes due, each recorded as evidence.
 - `vendor`: an external (vendor) matcher's side: the signed watchlist package it is given, the faces and alerts
   it reports, and its confirmation that the package was deleted.
+- `install`: a force's licensed face model checked, calibrated on a labelled folder and offered to
+  authorisations.
 - `engine`: registering a face model (an algorithm version's file and checksum) and reading the current one.
 """
 
 MODULES = tuple(f"matching.services.{name}" for name in (
-    "adjudication", "engine", "enrolment", "feeds", "live", "retention", "rfr", "vendor"))
+    "adjudication", "engine", "enrolment", "feeds", "install", "live", "retention", "rfr", "vendor"))

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from deployments import transitions
-from deployments.models import Deployment
+from deployments.models import Deployment, Status
 from deployments.selectors import watchlist_entries_for_matching
 from matching.services import engine
 from matching.audit_actions import ENTRY_ENROL, ENTRY_ENROL_REJECT, GALLERY_ENROL
@@ -20,9 +20,9 @@ from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
 
 
-def template_of(data: bytes, *, field: str = "image"):
+def template_of(data: bytes, *, field: str = "image", face_model=None):
     """Decode and enrol one photo; a refusal is a ValidationError naming the field and the reason."""
-    return image_enrolment(data, field=field)
+    return image_enrolment(data, field=field, face_model=face_model)
 
 
 class EntryRejected(Exception):
@@ -41,7 +41,7 @@ def _refusal(error: ValidationError, field: str) -> tuple[str, str]:
     return code, " ".join(first.messages) if errors else " ".join(error.messages)
 
 
-def _entry_enrolment(entry):
+def _entry_enrolment(entry, model=None):
     """Compute the template of one entry from its stored photo (no writes), or EntryRejected saying why not."""
     if not entry.image:
         raise EntryRejected("image_deleted", f"{entry.subject_reference} has no photo: it was deleted when the "
@@ -52,7 +52,7 @@ def _entry_enrolment(entry):
     except FileNotFoundError:
         raise EntryRejected("image_missing", f"the photo of {entry.subject_reference} is missing from storage") from None
     try:
-        return template_of(data)
+        return template_of(data, face_model=model)
     except ValidationError as exc:
         raise EntryRejected(*_refusal(exc, "image")) from None
 
@@ -88,13 +88,13 @@ def entry_enrol(*, actor, entry) -> WatchlistTemplate:
     """Compute (or recompute) the template of one watchlist entry from its stored image."""
     deployment = entry.watchlist.deployment
     _enrolment_allowed(actor, deployment)
+    model = engine.face_model_of(deployment)  # templates are made by the authorised algorithm's model
     try:
-        enrolment = _entry_enrolment(entry)
+        enrolment = _entry_enrolment(entry, model)
     except EntryRejected as refusal:
         with transaction.atomic():
             _write_rejection(actor, entry, deployment, refusal)
         raise refusal_of("image", refusal.message, refusal.code) from None
-    model = engine.face_model_current()
     with transaction.atomic():
         _enrolment_allowed(actor, _locked(deployment))
         return _write_template(actor, entry, deployment, enrolment, model)
@@ -120,13 +120,13 @@ def watchlist_enrol(*, actor, deployment) -> EnrolmentReport:
     if entries and not any(entry.image for entry in entries):
         raise refusal_of("deployment", "the watchlist photos of this deployment were deleted when the retention "
                                        "period ended: there is nothing to enrol", "images_deleted")
+    model = engine.face_model_of(deployment)  # templates are made by the authorised algorithm's model
     computed: list[tuple[object, object]] = []
     for entry in entries:
         try:
-            computed.append((entry, _entry_enrolment(entry)))
+            computed.append((entry, _entry_enrolment(entry, model)))
         except EntryRejected as refusal:
             computed.append((entry, refusal))
-    model = engine.face_model_current()
     report = EnrolmentReport()
     with transaction.atomic():
         locked = _locked(deployment)
@@ -222,3 +222,58 @@ def _kind(value) -> str:
     if isinstance(value, (int, float)):
         return "a single number"
     return "not a list"
+
+
+# A deployment's algorithm may change only before it matches: never while active, nor once it has ended.
+SWITCHABLE = (Status.DRAFT, Status.SUBMITTED, Status.AUTHORISED, Status.URGENT_AUTHORISED)
+AUTHORISED_STATES = (Status.AUTHORISED, Status.URGENT_AUTHORISED)
+
+
+def deployment_algorithm_switch(*, actor, deployment, algorithm, threshold: float, reason: str):
+    """Change the algorithm (and, since thresholds belong to an algorithm, the threshold) of a deployment that is
+    not active, and enrol its watchlist again with the new algorithm's face model: the old templates go, each
+    entry's new template (or refusal) is written, all in one transaction or not at all.
+
+    Once authorised, the change is an approver's, and the authorisation rules must hold for the new algorithm
+    (its threshold floor, a bias test covering the threshold); the refusal names the rules that do not.
+    Returns (deployment, EnrolmentReport or None when the deployment is not yet authorised to hold templates)."""
+    from deployments import rules as rulebook
+    from deployments.models import AlgorithmVersion
+    from matching.audit_actions import DEPLOYMENT_ALGORITHM_SWITCH
+    from oversight.permissions import AUTHORISE
+
+    if not isinstance(algorithm, AlgorithmVersion):
+        found = AlgorithmVersion.objects.filter(code=str(algorithm)).first()
+        if found is None:
+            raise ValidationError({"algorithm_version": f"no algorithm version is called {algorithm!r}"})
+        algorithm = found
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise ValidationError({"threshold": "give a threshold between 0 and 1 for the new algorithm"})
+    if len((reason or "").strip()) < 10:
+        raise ValidationError({"reason": "say in a sentence why the algorithm changes"})
+    with transaction.atomic():
+        locked = _locked(deployment)
+        authorised = locked.status in AUTHORISED_STATES
+        if actor is not None:
+            require(actor, AUTHORISE if authorised else CHANGE, locked.force,
+                    "change the algorithm of this authorised deployment" if authorised
+                    else "change the algorithm of this deployment")
+        if locked.status not in SWITCHABLE:
+            state = locked.get_status_display().lower()
+            raise ValidationError({"status": f"the algorithm of a deployment that is {state} cannot change: only "
+                                             "before it is active"})
+        if locked.algorithm_version_id == algorithm.pk:
+            raise ValidationError({"algorithm_version": f"this deployment already uses {algorithm.code}"})
+        old = {"algorithm_version": locked.algorithm_version.code, "threshold": locked.threshold}
+        locked.algorithm_version, locked.threshold = algorithm, float(threshold)
+        locked.save(update_fields=["algorithm_version", "threshold"])
+        if authorised:
+            result = rulebook.check_authorisation(locked, approver=actor)
+            result.raise_if_blocking()
+        dropped, _ = WatchlistTemplate.objects.filter(deployment=locked).delete()
+        audit_record(actor=actor, action=DEPLOYMENT_ALGORITHM_SWITCH, obj=locked, force=locked.force, old=old,
+                     new={"algorithm_version": algorithm.code, "threshold": locked.threshold,
+                          "templates_dropped": dropped}, reason=reason.strip())
+        report = watchlist_enrol(actor=actor, deployment=locked) if authorised else None
+    deployment.refresh_from_db()
+    return deployment, report

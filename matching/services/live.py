@@ -138,7 +138,7 @@ def matching_check(deployment: Deployment, *, at: datetime,
         kept_version, kept_position, checked_at, permit = kept
         if kept_version == version and kept_position == position and checked_at <= at <= permit.until:
             return permit
-    model = engine.face_model_current()
+    model = engine.face_model_of(deployment)  # the authorised algorithm's model made the watchlist's templates
     latitude, longitude = position if position is not None else (None, None)
     result = rules.check_matching(deployment, at=at, latitude=latitude, longitude=longitude, face_model=model)
     if result.blocking:
@@ -395,7 +395,7 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
     ids = _frame_ids(frame_ids, len(frames), "frame_ids")
-    pipeline = engine.pipeline()
+    pipeline = engine.pipeline(permit.model)
     budget = PixelBudget()
     results = []
     for i, frame in enumerate(frames):
@@ -434,7 +434,7 @@ def templates_ingest(*, device: Device, templates: list, captured_at: datetime |
         raise ValidationError({"crops": f"at most one crop per template: {len(crops)} crops for "
                                         f"{len(templates)} templates"})
     ids = _frame_ids(frame_ids, len(templates), "frame_ids")
-    pipeline = engine.pipeline()
+    pipeline = engine.pipeline(permit.model)
     budget = PixelBudget()
     results = []
     for i, values in enumerate(templates):

@@ -22,9 +22,9 @@ from oversight.policy import policy_value
 from oversight.permissions import CHANGE, require
 
 
-def _largest_face_embedding(data: bytes, *, field: str):
+def _largest_face_embedding(data: bytes, *, field: str, face_model=None):
     image = image_decode(data, field=field)
-    faces = engine.pipeline().faces(image)
+    faces = engine.pipeline(face_model).faces(image)
     del image
     if not faces:
         raise refusal(field, "No face was found in the image.", "no_face")
@@ -56,7 +56,8 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     kept: nobody below it is shown to anyone."""
     force = actor.force
     require(actor, CHANGE, force, "run a retrospective search")
-    model = engine.face_model_current()
+    # An RFR authorisation's algorithm makes the probe's template, compared only with the gallery's of that model.
+    model = engine.face_model_of(deployment) if deployment is not None else engine.face_model_current()
     threshold = _search_threshold("rfr.threshold", model, asked=threshold, deployment=deployment)
     national = scope == SearchScope.NATIONAL
     facts = dict(actor=actor, crime_reference=crime_reference, probe_source=probe_source,
@@ -65,11 +66,15 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     result = rulebook.check(rules.RFR, deployment=deployment, force=force, facts=facts)
     if result.blocking:
         raise rulebook.RuleError(result.blocking)
-    embedding, _ = _largest_face_embedding(probe, field="probe")
+    embedding, _ = _largest_face_embedding(probe, field="probe", face_model=model)
+    # With an authorisation, only images its algorithm's face model made are comparable with the probe.
+    face_model_id = model.pk if deployment is not None else None
     if national:
-        found = gallery_top_national(embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
+        found = gallery_top_national(embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length,
+                                     face_model_id=face_model_id)
     else:
-        found = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length)
+        found = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length,
+                            face_model_id=face_model_id)
     hits = [hit for hit in found if hit.similarity >= threshold]
     # The candidates are read again from the primary before anyone sees them: when searches run on a read replica
     # (docs/scale.md), an image deleted a moment ago on the primary is not shown while the replica catches up.

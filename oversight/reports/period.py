@@ -269,7 +269,8 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
         expected_faces = assessment.expected_faces if assessment else None
         expected = ExpectedFalseAlerts(
             faces=expected_faces, watchlist_size=size, rate=rate,
-            value=expected_faces * size * rate if expected_faces is not None and rate is not None else None)
+            value=expected_faces * size * rate if expected_faces is not None and rate is not None else None,
+            pairs=d.algorithm_version.calibration_pairs)
         faces_seen = seen.get("faces") or 0
         ended = d.ended_at if d.ended_at and d.ended_at <= as_of else None  # a stop recorded for later is not one yet
         days = policy.value("review.post_deployment_days", ended) if ended else None

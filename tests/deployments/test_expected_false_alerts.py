@@ -74,3 +74,38 @@ def test_the_estimate_carries_the_evaluations_uncertainty_and_says_when_it_is_ex
     assert beyond.measured is False and beyond.rate < 1 / 50_842
     page = client.get(f"/deployments/{submitted.pk}/").content.decode()
     assert 'id="extrapolated"' in page and "goes beyond what was tested" in page and "50,842" in page
+
+
+def test_the_cap_per_thousand_faces_is_a_versioned_setting_that_rule_11_reads(personas, submitted):
+    """Rule 11 warns the approver (the domain asks a warning, not a refusal) when the expected false alerts per
+    1,000 faces pass the oversight body's cap; the warning names the rule and the decision records the setting."""
+    from deployments import rules
+    from oversight import services as ground
+    from oversight.policy import policy_in_force
+
+    expected = selectors.expected_false_alerts(deployment=submitted)
+    assert expected.per_thousand_faces == pytest.approx(1000 * 3 * expected.rate)
+    assert expected.per_thousand_interval is None  # NEC's test report does not say how many pairs it measured
+    assert not any(v.rule == "R11-expected-false-alerts" for v in rules.check_authorisation(submitted).warnings)
+
+    cap = expected.per_thousand_faces / 2
+    ground.policy_setting_version_add(actor=personas.oversight_admin,
+                                      key="watchlist.expected_false_alerts_per_1000_faces", value=cap,
+                                      reason="Fewer passers-by may be stopped wrongly at busy events.")
+    setting = policy_in_force("watchlist.expected_false_alerts_per_1000_faces")
+    assert setting.version == 2 and setting.value == cap
+    result = rules.check_authorisation(submitted, approver=personas.approver_a)
+    fired = [v for v in result.warnings if v.rule == "R11-expected-false-alerts"]
+    assert len(fired) == 1 and not any(v.rule == "R11-expected-false-alerts" for v in result.blocking)
+    assert "per 1,000 faces" in fired[0].message and f"cap of {cap:g}" in fired[0].message
+
+    auth = services.deployment_authorise(actor=personas.approver_a, deployment=submitted, reasons=REASONS)
+    assert "R11-expected-false-alerts" in str(auth.rule_results)
+    assert setting in auth.policy_settings.all()
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.approver_a)
+    page = client.get(f"/deployments/{submitted.pk}/").content.decode()
+    assert f">{expected.per_thousand_in_words}</strong> per 1,000 faces" in page

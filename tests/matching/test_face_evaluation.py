@@ -88,7 +88,15 @@ def test_the_evaluate_matcher_command_prints_one_json_object_with_the_agreed_key
     assert algorithms["dlib150"]["tmr_at_fmr_1e-3"] == report["tmr_at_fmr_1e-3"]
     assert algorithms["arcface112"]["licence"] == "Apache-2.0" and algorithms["dlib150"]["licence"] == "CC0-1.0"
     assert algorithms["arcface112"]["model_sha256"] != algorithms["dlib150"]["model_sha256"]
+    assert algorithms["dlib150"]["code"] == "dlib-resnet-v1" and algorithms["arcface112"]["code"] == "sface-2021dec"
     for row in algorithms.values():
+        assert row["name"] == row["algorithm"] and row["version"]
+        # The FPIR table: three thresholds by three watchlist sizes, each with its interval and extrapolation flag.
+        assert [(r["target_fmr"], r["watchlist_size"]) for r in row["fpir"]] == [
+            (t, n) for t in ("1e-2", "1e-3", "1e-4") for n in (100, 1000, 10000)]
+        for r in row["fpir"]:
+            assert r["fpir"] == pytest.approx(1 - (1 - r["fmr"]) ** r["watchlist_size"])
+            assert r["fmr_low_95"] <= r["fmr"] <= r["fmr_high_95"] and isinstance(r["extrapolated"], bool)
         assert 0.8 <= row["tmr_at_fmr_1e-4"] <= row["tmr_at_fmr_1e-3"] <= row["tmr_at_fmr_1e-2"] <= 1
         assert row["lowest_measurable_fmr"] == 1 / report["impostor_pairs"]
         for point in row["operating_points"]:
@@ -163,3 +171,27 @@ def test_an_sface_pipeline_tells_the_same_person_from_another():
     assert abs(float(np.linalg.norm(embed[0])) - 1) < 1e-5
     same, other = float(embed[0] @ embed[1]), float(embed[0] @ embed[2])
     assert same > 0.5 > other  # SFace's 1e-3 threshold on the labelled set is about 0.37
+
+
+def test_the_evaluation_reads_the_labelled_folder_in_place_for_the_first_people_only():
+    """`--people N` evaluates both algorithms on the first N people of the labelled set, where it lies."""
+    import json
+    import subprocess
+    import sys
+
+    needs.labelled_face_set(FACES_DIR)
+    rows = read_labels(FACES_DIR, 5)
+    assert len({identity for _, identity in rows}) == 5
+    result = subprocess.run([sys.executable, "manage.py", "evaluate_matcher", str(FACES_DIR), "--json", "--people", "5"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["photos"] == len(rows)
+    assert [a["code"] for a in report["algorithms"]] == ["dlib-resnet-v1", "sface-2021dec"]
+    for row in report["algorithms"]:
+        for key in ("name", "version", "tmr_at_fmr_1e-2", "tmr_at_fmr_1e-3", "tmr_at_fmr_1e-4", "eer", "fpir",
+                    "lowest_measurable_fmr"):
+            assert key in row
+        assert row["lowest_measurable_fmr"] == 1 / report["impostor_pairs"]
+        # A few hundred impostor pairs cannot measure 1 in 10,000: every FPIR at that threshold is extrapolated.
+        assert all(r["extrapolated"] for r in row["fpir"] if r["target_fmr"] == "1e-4")

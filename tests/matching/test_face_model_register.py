@@ -41,15 +41,22 @@ def test_a_search_with_an_unregistered_model_is_a_503_naming_what_to_do(personas
 def test_the_command_registers_once_and_audits_it(unregistered):
     out = io.StringIO()
     call_command("face_model", "register", stdout=out)
-    assert out.getvalue().startswith("registered:")
-    model = FaceModel.objects.get()
-    assert model.onnx_sha256 == engine.pipeline().model_info()["sha256"] and model.algorithm.code == engine.ALGORITHM_CODE
-    event = AuditEvent.objects.get(action="face_model.register", object_id=str(model.pk))
-    assert event.new["onnx_sha256"] == model.onnx_sha256
+    assert out.getvalue().splitlines()[0].startswith("registered:")
+    # Both built-in algorithms, each with its own face model: dlib (the default) and SFace.
+    assert sorted(FaceModel.objects.values_list("algorithm__code", "template")) == [
+        ("dlib-resnet-v1", "dlib150"), ("sface-2021dec", "arcface112")]
+    model = FaceModel.objects.get(algorithm__code=engine.ALGORITHM_CODE)
+    assert model.onnx_sha256 == engine.pipeline().model_info()["sha256"]
+    sface = FaceModel.objects.get(algorithm__code="sface-2021dec")
+    assert sface.onnx_sha256 == engine.pipeline(sface).model_info()["sha256"] != model.onnx_sha256
+    for registered in (model, sface):
+        event = AuditEvent.objects.get(action="face_model.register", object_id=str(registered.pk))
+        assert event.new["onnx_sha256"] == registered.onnx_sha256
 
     out = io.StringIO()
     call_command("face_model", "register", stdout=out)
-    assert out.getvalue().startswith("already registered:") and FaceModel.objects.count() == 1
+    assert all(line.startswith("already registered:") for line in out.getvalue().splitlines())
+    assert FaceModel.objects.count() == 2
     assert AuditEvent.objects.filter(action="face_model.register", object_id=str(model.pk)).count() == 1
     out = io.StringIO()
     call_command("face_model", "show", stdout=out)

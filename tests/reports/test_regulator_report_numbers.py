@@ -173,3 +173,28 @@ def test_audits_and_their_responses_are_in_the_report(world, report):
     (rec,) = audit["recommendations"]
     assert rec["responses"][0].decision == "accepted" and not rec["overdue"]
     assert audit["sample"]["deployments"]["drawn"] and audit["sample"]["alerts"]["drawn"]
+
+
+def test_the_expectation_at_authorisation_carries_its_range_and_says_when_it_is_extrapolated(world, report):
+    """The regulator reads the expected false alerts for the deployment's watchlist size and expected faces with the
+    95% range of the algorithm's evaluation, on the page and in the PDF, and is told when it is extrapolated."""
+    from deployments.selectors import expected_false_alerts
+    from oversight.reports.rendering import render_html
+
+    live = next(r for r in report.deployments if r["pk"] == world.live.pk)
+    selector = expected_false_alerts(deployment=world.live)
+    assert live["expected"].interval == pytest.approx(selector.interval)
+    assert live["expected"].measured is selector.measured is True  # dlib at 0.94 lies inside the measured range
+    words = live["expected"].interval_in_words
+    page, pdf = render_html(report), render_html(report, for_pdf=True)
+    assert f"likely {words} (95%)" in page and f"likely {words} (95%)" in pdf
+    assert "beyond the tested range" not in page.split('id="expected-range-note"')[0]
+
+    world.live.threshold = 0.96  # below one false match in the evaluation's 50,842 impostor pairs
+    world.live.save(update_fields=["threshold"])
+    again = regulator_report(forces=world.forces, start=world.start, end=world.end, checkpoint=checkpoint_make(),
+                             as_of=world.as_of)
+    row = next(r for r in again.deployments if r["pk"] == world.live.pk)
+    assert row["expected"].measured is False
+    assert "beyond the tested range" in render_html(again)
+    assert "beyond the rates the algorithm's evaluation could measure" in render_html(again, for_pdf=True)

@@ -16,9 +16,9 @@ from matching.face.sface import SFaceUnavailable
 JSON_KEYS = ["tmr_at_fmr_1e-2", "tmr_at_fmr_1e-3", "tmr_at_fmr_1e-4", "eer", "threshold_at_fmr_1e-2",
              "threshold_at_fmr_1e-3", "threshold_at_fmr_1e-4", "threshold_at_eer", "genuine_pairs", "impostor_pairs",
              "photos", "failures_to_enrol", "model_sha256", "seconds", "lowest_measurable_fmr"]
-ALGORITHM_KEYS = ["algorithm", "version", "template", "licence", "model_sha256", "tmr_at_fmr_1e-2", "tmr_at_fmr_1e-3",
+ALGORITHM_KEYS = ["name", "code", "algorithm", "version", "template", "licence", "model_sha256", "tmr_at_fmr_1e-2", "tmr_at_fmr_1e-3",
                   "tmr_at_fmr_1e-4", "eer", "threshold_at_eer", "failures_to_enrol", "lowest_measurable_fmr",
-                  "operating_points", "seconds"]
+                  "operating_points", "fpir", "seconds"]
 DEFAULT = "dlib150"
 
 
@@ -32,11 +32,16 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=1)
         parser.add_argument("--only", choices=sorted(EMBEDDERS), action="append",
                             help="evaluate only this algorithm (repeat for several); default: all built-in")
+        parser.add_argument("--people", type=int, default=None,
+                            help="only the first N people of labels.csv (quicker; fewer pairs, coarser rates)")
 
-    def handle(self, *args, folder: Path, threads: int, only: list[str] | None, **options):
+    def handle(self, *args, folder: Path, threads: int, only: list[str] | None, people: int | None = None,
+               **options):
         as_json = options["json"]
         if not (folder / "labels.csv").is_file():
             raise CommandError(f"{folder} has no labels.csv (columns file,identity)")
+        if people is not None and people < 2:
+            raise CommandError("--people needs at least 2 people to compare")
         chosen = only or list(EMBEDDERS)
         results = {}
         for code in chosen:
@@ -47,7 +52,9 @@ class Command(BaseCommand):
                 bar.update(done - bar.n)
 
             try:
-                results[code] = evaluate_folder(folder, FacePipeline(threads=threads, embedder=code), progress)
+                result = evaluate_folder(folder, FacePipeline(threads=threads, embedder=code), progress,
+                                         people=people)
+                results[code] = _named(result, code)
             except SFaceUnavailable as exc:
                 raise CommandError(str(exc)) from None
             except ValueError as exc:
@@ -80,6 +87,18 @@ class Command(BaseCommand):
             write(f"    chance that a passer-by not on the watchlist alerts: {sizes}")
         write(f"  equal error rate {result['eer']:.4f} (threshold {result['threshold_at_eer']:.4f}); "
               f"model sha256 {result['model_sha256'][:16]}…; {result['seconds']} s")
+
+
+def _named(result: dict, template: str) -> dict:
+    """The algorithm's name and its code in the register beside the measures, and the expected false-positive
+    identification rates of every operating point as one table (FPIR(N) = 1 - (1 - FMR)^N)."""
+    from matching.services.engine import BUILT_IN
+
+    code = next((c for c, t in BUILT_IN.items() if t == template), template)
+    table = [{"target_fmr": point["target_fmr"], "threshold": point["threshold"], "fmr": point["fmr"],
+              "fmr_low_95": point["fmr_low_95"], "fmr_high_95": point["fmr_high_95"], **row}
+             for point in result["operating_points"] for row in point["fpir_by_watchlist_size"]]
+    return dict(result, name=result["algorithm"], code=code, fpir=table)
 
 
 def _percent(rate: float) -> str:

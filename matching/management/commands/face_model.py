@@ -10,16 +10,17 @@ from matching.services import engine
 
 
 class Command(BaseCommand):
-    help = "Register (audited) or show the face model this installation runs."
+    help = "Register (audited) the built-in face models, or show the default one this installation runs."
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["register", "show"])
 
     def handle(self, *args, action: str, **options):
         if action == "register":
-            model, created = engine.face_model_register()
-            self.stdout.write(f"{'registered' if created else 'already registered'}: {model.name} "
-                              f"({model.version}), file {model.onnx_sha256[:16]}…, algorithm {model.algorithm.code}")
+            for model, created in engine.face_models_register():
+                self.stdout.write(f"{'registered' if created else 'already registered'}: {model.name} "
+                                  f"({model.version}), file {model.onnx_sha256[:16]}…, algorithm "
+                                  f"{model.algorithm.code}")
             return
         try:
             model = engine.face_model_current()
