@@ -315,6 +315,7 @@ class DeletionKind(models.TextChoices):
     WATCHLIST_TEMPLATE = "watchlist_template", "Watchlist template and image"
     ALERT_MEDIA = "alert_media", "Alert image and template"
     RFR_PROBE = "rfr_probe", "RFR probe image"
+    COMPLAINT_PERSONAL_DATA = "complaint_personal", "Complainant's contact details and words"
 
 
 class Deletion(models.Model):

@@ -283,7 +283,8 @@ def alert_media_deletion(ctx: Context):
 # Where the audit event of each kind of deletion points.
 _DELETION_AUDITED_ON = {DeletionKind.WATCHLIST_TEMPLATE: ("deployments.deployment", "deployment_id"),
                         DeletionKind.ALERT_MEDIA: ("matching.alert", "object_id"),
-                        DeletionKind.RFR_PROBE: ("matching.rfrsearch", "object_id")}
+                        DeletionKind.RFR_PROBE: ("matching.rfrsearch", "object_id"),
+                        DeletionKind.COMPLAINT_PERSONAL_DATA: ("complaints.complaint", "object_id")}
 
 
 @rule("R22-deletion-audited", title="Every deletion is itself audited; deletions done are counted against those due",

@@ -45,6 +45,7 @@ SEED_MIGRATIONS = (
     "matching.migrations.0002_calibrate_dlib_and_floor",
     "oversight.migrations.0006_matcher_rule_settings",
     "deployments.migrations.0006_algorithm_calibration_pairs",
+    "deployments.complaints.migrations.0002_seed_complaint_policy",
 )
 
 
