@@ -74,7 +74,7 @@ def _deployment_named(reference: str, force: Force) -> Deployment:
     if found is None:
         # The same words whether it does not exist, belongs to another force or was never published.
         raise ValidationError({"deployment": f"{force.name} has published no deployment with the reference "
-                                             f"{reference.strip()[:20]!r}; leave it empty if you do not know it"})
+                                             f"{reference.strip()[:20]}; leave it empty if you do not know it"})
     return found
 
 
