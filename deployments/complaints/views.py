@@ -89,11 +89,16 @@ def _complaint(request, pk: int):
 
 
 def _detail(request, complaint, *, assign_form=None, close_form=None, respond_form=None, status=200):
+    # A refusal that names no field of a form still shown (say, passing on one already passed on) goes on top.
+    shown = []
+    for form in (assign_form, close_form, respond_form):
+        if form is not None and form.is_bound:
+            shown += list(form.non_field_errors())
     oversight = request.user.role in OVERSIGHT_ROLES
     can_answer = (not oversight and complaint.status == ComplaintStatus.ASSIGNED
                   and request.user.role in services.ANSWERING_ROLES)
     return render(request, "complaints/detail.html", {
-        "complaint": complaint, "now": timezone.now(), "oversight": oversight,
+        "complaint": complaint, "now": timezone.now(), "oversight": oversight, "errors": shown,
         "can_triage": oversight and complaint.status == ComplaintStatus.RECEIVED,
         "can_answer": can_answer,
         "assign_form": assign_form or AssignForm(initial={"force": complaint.force.code}),
