@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
@@ -28,7 +28,7 @@ from deployments.complaints.selectors import complaint_counts
 from deployments.complaints.models import Complaint
 from deployments.lifecycle import deployment_end, deployment_is_over
 from deployments.models import (
-    Authorisation, DeletionStatus, Deployment, DocumentKind, Kind, PolicyDocument, QualityCheck, Status,
+    Authorisation, Consultation, DeletionStatus, Deployment, DocumentKind, Kind, PolicyDocument, QualityCheck, Status,
     WatchlistCategory, WatchlistEntry,
 )
 from deployments.selectors import ExpectedFalseAlerts, false_match_rate
@@ -133,6 +133,7 @@ class DeploymentFacts:
     counts: dict
     over: bool
     state: str
+    consulted: list[str] = field(default_factory=list)  # kinds of group consulted (ConsultedBody), in order
 
     @property
     def pk(self) -> int:
@@ -260,6 +261,10 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
                            .values_list("watchlistentry_id", "legalbasis__code").order_by("legalbasis__code")):
         entry_bases[entry_id].append(code)
     categories = {c.pk: c for c in WatchlistCategory.objects.filter(force__in=forces)}
+    consulted: dict[int, list[str]] = defaultdict(list)
+    for deployment_id, body in (Consultation.objects.filter(deployment__in=ids).order_by("body")
+                                .values_list("deployment_id", "body").distinct()):
+        consulted[deployment_id].append(body)
 
     facts = []
     for d in deployments:
@@ -282,7 +287,7 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
             review_due_at=ended + timedelta(days=days) if days is not None else None,
             expected=expected, expected_for_faces_seen=faces_seen * size * rate if rate is not None else None,
             legal_bases=sorted(b.code for b in d.legal_bases.all()), counts=alert_counts(alerts_by.get(d.pk, [])),
-            over=deployment_is_over(d, as_of), state=deployment_state(d, as_of),
+            over=deployment_is_over(d, as_of), state=deployment_state(d, as_of), consulted=consulted.get(d.pk, []),
         ))
 
     # Audit events the report cites: everything recorded of its deployments (their decisions, watchlist entries,

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deployments.complaints.selectors import OUTCOME_LABELS
-from deployments.models import AlgorithmVersion, DocumentKind, Kind, PolicyDocument
+from deployments.models import AlgorithmVersion, ConsultedBody, DocumentKind, Kind, PolicyDocument
 from matching.models import (
     CandidateStatus, DeletionKind, LegalHold, OifrReason, OifrSubjectCategory, PRIVATE_PLACES, ProbeSource,
 )
@@ -59,6 +59,8 @@ def _log_row(df: DeploymentFacts, redact: Redactor, now: datetime) -> dict:
         **public_area(deployment, redact),
         "purpose": redact(deployment.policing_objective),
         "notice": notice(deployment),
+        # That the community was consulted and which kinds of group: never who, nor what they said.
+        "community_consulted": "; ".join(ConsultedBody(body).label for body in df.consulted),
         # The hours the cameras ran, and whether and why it was stopped or cancelled.
         **deployment_log.run_record(deployment, now=now, redact=redact, local=local, over=df.over),
         "algorithm": deployment.algorithm_version.code,
