@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from deployments import files, rules, selectors, services
 from deployments import bulk
 from deployments.forms import (
-    AssessmentForm, BulkEntriesForm, ConsultationForm, DeploymentForm, EntryForm, NotesForm, ReasonsForm, posted_window, show_errors,
+    AssessmentForm, BulkEntriesForm, ConsultationForm, DeploymentForm, EntryForm, NotesForm, ReasonsForm, posted_window,
+    show_errors,
 )
 from deployments.models import Status
 from oversight.permissions import AUTHORISE, CHANGE, can, forces_with

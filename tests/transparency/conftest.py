@@ -189,7 +189,8 @@ def build_world(personas, photos) -> World:
         # One watchlist entry of LFR-1 was deleted by the retention run, on time.
         "deletions": {"watchlist_template": {"done": 1, "done_on_time": 1, "done_late": 0, "overdue_not_done": 0},
                       "alert_media": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0},
-                      "rfr_probe": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0}},
+                      "rfr_probe": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0},
+                      "complaint_personal": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0}},
         "faces_discarded": 8 - 5,
     }
     return world
