@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "pghistory",
     "oversight",
     "deployments",
+    "deployments.complaints",
     "matching",
     "oversight.reports",
     "oversight.transparency",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("oversight.reports.api_urls")),
     path("api/", include("oversight.api_urls")),
     path("", include("deployments.urls")),
+    path("", include("deployments.complaints.urls")),
     path("", include("matching.urls")),
     path("", include("oversight.reports.urls")),
     path("", include("oversight.transparency.urls")),

@@ -15,6 +15,8 @@ ASSET_ALLOCATE = register("asset.allocate", "A national-pool van was allocated t
 ASSET_BOOK = register("asset.book", "An asset was booked for a deployment")
 ASSET_RELEASE = register("asset.release", "An asset booking was released")
 ASSESSMENT_SAVE = register("assessment.save", "A proportionality assessment was written or changed")
+CONSULTATION_RECORD = register("consultation.record", "A consultation with the community about a deployment was "
+                                                      "recorded")
 AUTHORISATION_DECIDE = register("authorisation.decide", "An approver authorised or refused a deployment")
 AUTHORISATION_URGENT_REVIEW = register("authorisation.urgent_review",
                                        "An urgent authorisation was confirmed, refused or lapsed")

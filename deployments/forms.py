@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from deployments.models import AlgorithmVersion, DeletionStatus, Kind, QualityCheck, SubjectKind
+from deployments.models import AlgorithmVersion, ConsultedBody, DeletionStatus, Kind, QualityCheck, SubjectKind
 from oversight.models import LegalBasis, LegalBasisKind
 
 TEXT = {"rows": 3}
@@ -142,3 +142,10 @@ class ReasonsForm(forms.Form):
 
 class NotesForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs=TEXT), required=False)
+
+
+class ConsultationForm(forms.Form):
+    body = forms.ChoiceField(choices=ConsultedBody.choices, label="Who was consulted")
+    name = forms.CharField(max_length=200, label="Name of the group, council or people")
+    held_on = forms.DateField(label="When", widget=forms.DateInput(attrs={"type": "date"}))
+    said = forms.CharField(widget=forms.Textarea(attrs=TEXT), label="What they said, and what changed because of it")

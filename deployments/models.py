@@ -323,6 +323,38 @@ class ProportionalityAssessment(models.Model):
         return self.deployment.force
 
 
+class ConsultedBody(models.TextChoices):
+    ADVISORY_GROUP = "advisory_group", "Independent advisory group"
+    LOCAL_COUNCIL = "local_council", "Local council"
+    COMMUNITY = "community", "Community representatives"
+    OTHER = "other", "Other group or organisation"
+
+
+class Consultation(models.Model):
+    """One meeting or exchange with the community about a deployment: who, when, and what they said.
+
+    The approver reads every one before deciding; the public log says only that engagement took place and with
+    what kinds of group, never names or words."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="consultations")
+    body = models.CharField(max_length=20, choices=ConsultedBody.choices)
+    name = models.CharField(max_length=200, help_text="Who exactly: the group, council or people consulted.")
+    held_on = models.DateField()
+    said = models.TextField(help_text="What they said, and what changed because of it.")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_body_display()} consulted on {self.held_on:%d %b %Y} about {self.deployment}"
+
+    @property
+    def force(self):
+        return self.deployment.force
+
+
 @tracked()
 class WatchlistCategory(models.Model):
     """One category of a force's published closed list (rule 8). There is no 'of interest' category."""

@@ -22,7 +22,8 @@ from deployments import audit_actions as actions
 from deployments import bulk, files, rules, selectors, transitions
 from deployments.geo import place_of
 from deployments.models import (
-    AlgorithmVersion, Asset, AssetBooking, Authorisation, AuthorisationKind, DeletionStatus, Deployment, DocumentKind,
+    AlgorithmVersion, Asset, AssetBooking, Authorisation, AuthorisationKind, Consultation, ConsultedBody,
+    DeletionStatus, Deployment, DocumentKind,
     Kind, PolicyDocument, PostDeploymentReview, ProportionalityAssessment, Status, Watchlist, WatchlistCategory,
     WatchlistEntry,
 )
@@ -365,6 +366,42 @@ def assessment_save(*, actor: User, deployment: Deployment, legitimate_aim: str,
                      new=snapshot(assessment, ASSESSMENT_FIELDS)
                      | {"expected_false_alerts": selectors.expected_false_alerts(deployment=deployment).value})
     return assessment
+
+
+# --- Community engagement ------------------------------------------------------------------------
+CONSULTATION_CLOSED = (Status.REFUSED, Status.REVIEWED)
+
+
+def consultation_record(*, actor: User, deployment: Deployment, body: str, name: str, held_on: date,
+                        said: str) -> Consultation:
+    """Record one consultation with the community: who, when and what they said, for the approver to read."""
+    require(actor, CHANGE, deployment.force, "record community engagement for this deployment")
+    now = timezone.now()
+    errors = {}
+    if body not in ConsultedBody.values:
+        errors["body"] = "choose the kind of group consulted"
+    if not (name or "").strip():
+        errors["name"] = "name the group, council or people consulted"
+    if held_on is None:
+        errors["held_on"] = "give the date it took place"
+    elif held_on > timezone.localdate(now):
+        errors["held_on"] = "a consultation that has not happened yet cannot be recorded; give the date it took place"
+    if not (said or "").strip():
+        errors["said"] = "say what they said, and what changed because of it"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), _history(actor):
+        deployment = _locked(deployment)
+        if deployment.status in CONSULTATION_CLOSED:
+            raise ValidationError({"status": f"this deployment is {deployment.get_status_display().lower()}: "
+                                             f"engagement is recorded before and during a deployment"})
+        consultation = Consultation.objects.create(deployment=deployment, body=body, name=name.strip()[:200],
+                                                   held_on=held_on, said=said.strip(), recorded_by=actor,
+                                                   recorded_at=now)
+        audit_record(actor=actor, action=actions.CONSULTATION_RECORD, obj=consultation, force=deployment.force,
+                     new={"deployment_id": deployment.pk, "body": body, "name": consultation.name,
+                          "held_on": held_on, "said": consultation.said})
+    return consultation
 
 
 # --- Watchlists ------------------------------------------------------------------------------------

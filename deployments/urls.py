@@ -23,6 +23,7 @@ urlpatterns = [
     path("deployments/<int:pk>/", views.deployment_detail, name="deployment-detail"),
     path("deployments/<int:pk>/decide/", views.deployment_decide, name="deployment-decide"),
     path("deployments/<int:pk>/assessment/", views.assessment_edit, name="deployment-assessment"),
+    path("deployments/<int:pk>/consultations/", views.consultation_add, name="deployment-consultation-add"),
     path("deployments/<int:pk>/watchlist/", views.watchlist_page, name="deployment-watchlist"),
     path("deployments/<int:pk>/watchlist/bulk/", views.watchlist_bulk, name="deployment-watchlist-bulk"),
     path("deployments/<int:pk>/watchlist/build/", views.watchlist_build, name="deployment-watchlist-build"),

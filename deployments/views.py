@@ -5,13 +5,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from deployments import files, rules, selectors, services
 from deployments import bulk
 from deployments.forms import (
-    AssessmentForm, BulkEntriesForm, DeploymentForm, EntryForm, NotesForm, ReasonsForm, posted_window, show_errors,
+    AssessmentForm, BulkEntriesForm, ConsultationForm, DeploymentForm, EntryForm, NotesForm, ReasonsForm, posted_window,
+    show_errors,
 )
 from deployments.models import Status
 from oversight.permissions import AUTHORISE, CHANGE, can, forces_with
@@ -58,7 +60,7 @@ def deployment_create(request):
     return render(request, "deployments/form.html", {"form": form, "force": force}, status=status)
 
 
-def _detail(request, deployment, *, decision_form=None, errors=None, status=200):
+def _detail(request, deployment, *, decision_form=None, consultation_form=None, errors=None, status=200):
     """The approver's page: objective, place and window, watchlist, expected false alerts and every rule."""
     user = request.user
     may_authorise = can(user, AUTHORISE, deployment.force)
@@ -79,6 +81,8 @@ def _detail(request, deployment, *, decision_form=None, errors=None, status=200)
         "may_change": can(user, CHANGE, deployment.force),
         "may_authorise": may_authorise,
         "decision_form": decision_form or ReasonsForm(),
+        "consultations": deployment.consultations.select_related("recorded_by"),
+        "consultation_form": consultation_form or ConsultationForm(),
         "errors": errors or [],
         "Status": Status,
     }
@@ -140,6 +144,24 @@ def deployment_move(request, pk: int, action: str):
         return _detail(request, deployment, errors=error.messages, status=400)
     messages.success(request, done)
     return redirect("deployment-detail", pk=deployment.pk)
+
+
+@login_required
+@require_POST
+def consultation_add(request, pk: int):
+    deployment = _deployment(request, pk)
+    form = ConsultationForm(request.POST)
+    errors = None
+    if form.is_valid():
+        try:
+            services.consultation_record(actor=request.user, deployment=deployment, **form.cleaned_data)
+        except ValidationError as error:
+            show_errors(form, error)
+            errors = form.non_field_errors()
+        else:
+            messages.success(request, "Consultation recorded.")
+            return redirect(reverse("deployment-detail", args=[deployment.pk]) + "#engagement")
+    return _detail(request, deployment, consultation_form=form, errors=errors, status=400)
 
 
 @login_required

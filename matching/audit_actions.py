@@ -19,7 +19,8 @@ VIDEO_FEED_START = register("video_feed.start", "A video file was queued as a ca
 VIDEO_FEED_RESUME = register("video_feed.resume",
                              "A stalled video feed whose worker was lost was queued again, to resume after its "
                              "last counted frame")
-DELETION = register("retention.delete", "Biometric data was deleted under the retention policy")
+DELETION = register("retention.delete",
+                    "Biometric data, or a complainant's personal data, was deleted under the retention policy")
 ALGORITHM_RECALIBRATE = register("algorithm_version.recalibrate", "An algorithm version's calibration was replaced")
 VENDOR_PACKAGE_EXPORT = register("vendor_package.export",
                                  "The authorised watchlist was exported, signed, for an external matcher")

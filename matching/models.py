@@ -394,6 +394,7 @@ class DeletionKind(models.TextChoices):
     RFR_PROBE = "rfr_probe", "RFR probe image"
     VENDOR_PACKAGE = "vendor_package", "Watchlist package held by an external matcher"
     CUSTODY_IMAGE = "custody_image", "Custody image and template"
+    COMPLAINT_PERSONAL_DATA = "complaint_personal", "Complainant's contact details and words"
 
 
 class Deletion(models.Model):

@@ -376,7 +376,8 @@ _DELETION_AUDITED_ON = {DeletionKind.WATCHLIST_TEMPLATE: ("deployments.deploymen
                         DeletionKind.ALERT_MEDIA: ("matching.alert", "object_id"),
                         DeletionKind.RFR_PROBE: ("matching.rfrsearch", "object_id"),
                         DeletionKind.VENDOR_PACKAGE: ("matching.vendorpackage", "object_id"),
-                        DeletionKind.CUSTODY_IMAGE: ("matching.custodyimage", "object_id")}
+                        DeletionKind.CUSTODY_IMAGE: ("matching.custodyimage", "object_id"),
+                        DeletionKind.COMPLAINT_PERSONAL_DATA: ("complaints.complaint", "object_id")}
 
 
 @rule("R22-deletion-audited", title="Every deletion is itself audited; deletions done are counted against those due",

@@ -11,7 +11,8 @@ def retention_run() -> dict:
     from matching.services.retention import retention_run as run
 
     report = run()
-    return {"watchlist_entries": report.watchlist_entries, "alerts": report.alerts, "rfr_probes": report.rfr_probes}
+    return {"watchlist_entries": report.watchlist_entries, "alerts": report.alerts, "rfr_probes": report.rfr_probes,
+            "complaints": report.complaints}
 
 
 # Late acknowledgement: the message stays with the broker until the feed is done, so a worker that dies

@@ -9,7 +9,8 @@ from oversight.models import Role
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
-    links = [("Transparency", reverse("transparency-index")), ("Legal bases", reverse("legal-basis-list"))]
+    links = [("Transparency", reverse("transparency-index")), ("Make a complaint", reverse("complaint-new")),
+             ("Legal bases", reverse("legal-basis-list"))]
     if user is not None and user.is_authenticated:
         links = [("Home", reverse("home"))]
         if user.role in (Role.OVERSIGHT_ADMIN, Role.OVERSIGHT_AUDITOR):
@@ -25,6 +26,7 @@ def navigation(request) -> dict:
             ("Live", reverse("live-list")),
             *([("RFR search", reverse("rfr-search")), ("OIFR check", reverse("oifr-check"))] if user.force_id
               else [("RFR searches", reverse("rfr-search"))]),
+            ("Complaints", reverse("complaint-list")),
             ("Retention", reverse("retention")),
             ("Vans", reverse("fleet")),
             ("People", reverse("people-list")),

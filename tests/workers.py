@@ -49,6 +49,7 @@ SEED_MIGRATIONS = (
     "oversight.migrations.0007_national_search_settings",
     "matching.migrations.0014_sface_builtin_algorithm",
     "oversight.migrations.0008_expected_false_alerts_per_1000_faces",
+    "deployments.complaints.migrations.0002_seed_complaint_policy",
 )
 
 

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from deployments.complaints.models import Complaint
+from deployments.complaints.services import complaint_personal_data_erase, personal_data_due_at
 from deployments.lifecycle import deployment_over_q
 from deployments.models import WatchlistEntry
 from matching import rules
@@ -33,6 +35,7 @@ class RetentionReport:
     alerts: int = 0
     rfr_probes: int = 0
     custody_images: int = 0
+    complaints: int = 0
     details: list[str] = field(default_factory=list)
     breaches: list = field(default_factory=list)  # the rulebook's violations still open after the run
 
@@ -156,6 +159,27 @@ def unconvicted_images_purge(now: datetime, report: RetentionReport) -> None:
         report.custody_images += 1
 
 
+def complaints_purge(now: datetime, report: RetentionReport) -> None:
+    """A complainant's contact details and words, the policy period after the complaint was closed. What was
+    complained of and its outcome stay, so the reports' counts never change."""
+    closed = (Complaint.objects.filter(closed_at__isnull=False, personal_data_deleted_at__isnull=True)
+              .select_related("force"))
+    for complaint in closed.iterator():
+        due_at = personal_data_due_at(complaint)
+        if due_at > now:
+            continue
+        setting = policy_in_force("complaints.personal_data_days", at=complaint.closed_at)
+        with transaction.atomic():
+            complaint_personal_data_erase(complaint, now=now)
+            Deletion.objects.create(kind=DeletionKind.COMPLAINT_PERSONAL_DATA, force=complaint.force,
+                                    deployment_id=complaint.deployment_id, object_type="complaints.complaint",
+                                    object_id=str(complaint.pk), due_at=due_at, done_at=now, policy_setting=setting)
+            audit_record(actor=None, action=DELETION, obj=complaint, force=complaint.force,
+                         new={"kind": DeletionKind.COMPLAINT_PERSONAL_DATA, "due_at": due_at,
+                              "policy_version": setting.version})
+        report.complaints += 1
+
+
 def retention_run(*, now: datetime | None = None) -> RetentionReport:
     """Delete everything whose time has come. Safe to run at any frequency; it only deletes what is due."""
     now = now or timezone.now()
@@ -164,5 +188,6 @@ def retention_run(*, now: datetime | None = None) -> RetentionReport:
     alerts_purge(now, report)
     probes_purge(now, report)
     unconvicted_images_purge(now, report)
+    complaints_purge(now, report)
     report.breaches = rules.check_retention(at=now).violations
     return report

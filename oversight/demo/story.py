@@ -24,6 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from deployments import services as governance
+from deployments.complaints import services as complaints
 from deployments.models import Deployment, DocumentKind
 from matching.services import adjudication, engine, enrolment, live, rfr, vendor
 from matching.face.samples import CROWD_FILES, FILES, SamplesUnavailable, crowd_photos_dir, sample_photos_dir
@@ -456,6 +457,32 @@ def play(*, say, people_only: bool = False) -> dict:
                                subject_category="wanted", place_type="public")
     say(f"OIFR: an officer's phone check {'found a custody record' if check.matched_id else 'found no match'}; "
         "the photo was not kept.")
+
+    say("Community engagement: the Christmas lights deployment's consultations, for the Superintendent to read.")
+    governance.consultation_record(
+        actor=operator, deployment=lights, body="advisory_group", name="Worcester Independent Advisory Group",
+        held_on=timezone.localdate() - timedelta(days=9),
+        said="Accepted the use for the switch-on only; asked that the van stand in plain view. It will be parked "
+             "at the Cathedral end of the High Street.")
+    governance.consultation_record(
+        actor=operator, deployment=lights, body="local_council",
+        name="Worcester City Council community safety partnership", held_on=timezone.localdate() - timedelta(days=6),
+        said="Asked for notices in the shops along the route and for the figures to be published afterwards.")
+
+    say("Complaints from the public: one about Foregate Street, answered; one about a phone check, overdue.")
+    walker = complaints.complaint_file(
+        force=south, subject="deployment", deployment_reference=f"LFR-{main.pk}", address="demo-1",
+        description="There was no sign at the Shrub Hill side of the station, so I walked past the cameras "
+                    "without knowing.")
+    complaints.complaint_assign(actor=people["oversight.auditor"], complaint=walker,
+                                note="Check the signs at each entrance on the day.")
+    complaints.complaint_respond(actor=approver, complaint=walker, outcome="upheld",
+                                 response="The sign at the Shrub Hill entrance had been taken down by the wind. "
+                                          "Officers now check every sign each hour.")
+    complaints.complaint_file(force=north, subject="oifr", address="demo-2",
+                              now=timezone.now() - timedelta(days=8),
+                              description="An officer photographed me with a phone at the bus station and would "
+                                          "not say why.")
 
     checkpoint = checkpoint_make()
     say(f"Audit log signed: {checkpoint.tree_size} entries, checkpoint key {checkpoint.key_id}.")

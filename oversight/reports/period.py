@@ -8,7 +8,8 @@ Which records belong to a period (one definition, so that two reports of the sam
   belongs to the one period it starts in, so monthly figures add up to the year's;
 - every alert of those deployments;
 - deletions that fell due in the period (done on time, done late, or still outstanding at `as_of`);
-- RFR searches and OIFR checks made in the period; audits of the forces that cover it.
+- RFR searches and OIFR checks made in the period; audits of the forces that cover it;
+- complaints received in the period, by force and outcome.
 
 Facts are as known at `as_of`: a stop or lapse recorded for a later moment is not yet one.
 """
@@ -16,16 +17,18 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
+from deployments.complaints.selectors import complaint_counts
+from deployments.complaints.models import Complaint
 from deployments.lifecycle import deployment_end, deployment_is_over
 from deployments.models import (
-    Authorisation, DeletionStatus, Deployment, DocumentKind, Kind, PolicyDocument, QualityCheck, Status,
+    Authorisation, Consultation, DeletionStatus, Deployment, DocumentKind, Kind, PolicyDocument, QualityCheck, Status,
     WatchlistCategory, WatchlistEntry,
 )
 from deployments.selectors import ExpectedFalseAlerts, false_match_rate
@@ -36,7 +39,7 @@ from matching.models import (
 from oversight.models import AuditEvent, Force, PolicySetting
 from oversight.reports.models import ForceAudit
 POLICY_KEYS = ("retention.watchlist_template_hours", "retention.alert_image_days", "retention.rfr_probe_days",
-               "review.post_deployment_days", "matching.threshold_floor")
+               "review.post_deployment_days", "matching.threshold_floor", "complaints.personal_data_days")
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -130,6 +133,7 @@ class DeploymentFacts:
     counts: dict
     over: bool
     state: str
+    consulted: list[str] = field(default_factory=list)  # kinds of group consulted (ConsultedBody), in order
 
     @property
     def pk(self) -> int:
@@ -189,6 +193,7 @@ class Facts:
     national_searches_received: list[dict]
     oifr_checks: list[dict]
     audits: list[ForceAudit]
+    complaints: dict  # received in the period: {"received", "by_outcome", "by_force"}
 
     @property
     def alerts(self) -> list[Alert]:
@@ -258,6 +263,10 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
                            .values_list("watchlistentry_id", "legalbasis__code").order_by("legalbasis__code")):
         entry_bases[entry_id].append(code)
     categories = {c.pk: c for c in WatchlistCategory.objects.filter(force__in=forces)}
+    consulted: dict[int, list[str]] = defaultdict(list)
+    for deployment_id, body in (Consultation.objects.filter(deployment__in=ids).order_by("body")
+                                .values_list("deployment_id", "body").distinct()):
+        consulted[deployment_id].append(body)
 
     facts = []
     for d in deployments:
@@ -281,7 +290,7 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
             review_due_at=ended + timedelta(days=days) if days is not None else None,
             expected=expected, expected_for_faces_seen=faces_seen * size * rate if rate is not None else None,
             legal_bases=sorted(b.code for b in d.legal_bases.all()), counts=alert_counts(alerts_by.get(d.pk, [])),
-            over=deployment_is_over(d, as_of), state=deployment_state(d, as_of),
+            over=deployment_is_over(d, as_of), state=deployment_state(d, as_of), consulted=consulted.get(d.pk, []),
         ))
 
     # Audit events the report cites: everything recorded of its deployments (their decisions, watchlist entries,
@@ -328,6 +337,7 @@ def load(*, forces, start: datetime, end: datetime, as_of: datetime | None = Non
                          .values("pk", "created_at", "reason", "subject_category", "place_type", "matched_id",
                                  "threshold", "face_model__algorithm_id")),
         audits=audits_of(forces=forces, start=start, end=end),
+        complaints=complaint_counts(forces=forces, start=start, end=end),
     )
 
 
@@ -394,6 +404,14 @@ def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: date
         if start <= due < end and due < as_of:
             rows.append({"kind": "rfr_probe", "force_id": s["force_id"], "deployment_id": s["deployment_id"],
                          "object_type": "matching.rfrsearch", "object_id": s["pk"], "due_at": due, "items": 1})
+    complaints = (Complaint.objects.filter(force__in=forces, closed_at__isnull=False, closed_at__lt=end,
+                                           personal_data_deleted_at__isnull=True)
+                  .values("pk", "closed_at", "force_id", "deployment_id"))
+    for c in complaints:
+        due = c["closed_at"] + timedelta(days=policy.value("complaints.personal_data_days", c["closed_at"]))
+        if start <= due < end and due < as_of:
+            rows.append({"kind": "complaint_personal", "force_id": c["force_id"], "deployment_id": c["deployment_id"],
+                         "object_type": "complaints.complaint", "object_id": c["pk"], "due_at": due, "items": 1})
     return sorted(rows, key=lambda r: r["due_at"])
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from deployments.complaints.selectors import OUTCOME_LABELS
 from deployments.models import Authorisation, DocumentKind, Status
 from deployments.rules import RULES
 from matching.models import (
@@ -78,6 +79,7 @@ class RegulatorReport:
     retention: dict = field(default_factory=dict)
     rfr: dict = field(default_factory=dict)
     oifr: dict = field(default_factory=dict)
+    complaints: dict = field(default_factory=dict)
     exceptions: list[exc.ReportException] = field(default_factory=list)
     exception_counts: dict = field(default_factory=dict)
     audits: list[dict] = field(default_factory=list)
@@ -123,6 +125,7 @@ def regulator_report(*, forces, start: date, end: date, checkpoint: Checkpoint, 
     report.false_alerts = _false_alerts(report.deployments)
     report.retention = _retention(facts)
     report.rfr, report.oifr = _rfr(facts), _oifr(facts)
+    report.complaints = _complaints(facts)
     report.capabilities = _capabilities(facts, report)
     report.documents = _documents(facts)
     report.reviews_overdue = [row for row in report.deployments if row["review"]["state"] == "overdue"]
@@ -339,6 +342,17 @@ def _rfr(facts: Facts) -> dict:
             "returned": len(candidates), "corroborated": statuses.get(CandidateStatus.CORROBORATED, 0),
             "rejected": statuses.get(CandidateStatus.REJECTED, 0),
             "unreviewed": statuses.get(CandidateStatus.UNREVIEWED, 0)}
+
+
+def _complaints(facts: Facts) -> dict:
+    """Complaints from the public received in the period, by force and by outcome (open ones as such)."""
+    counts = facts.complaints
+    columns = [(key, OUTCOME_LABELS[key]) for key in counts["by_outcome"]]
+    names = {force.pk: force.name for force in facts.forces}
+    by_force = [{"force": names[pk], "counts": [row[key] for key, _ in columns], "received": sum(row.values())}
+                for pk, row in sorted(counts["by_force"].items(), key=lambda item: names[item[0]])]
+    return {"received": counts["received"], "by_outcome": dict(counts["by_outcome"]), "columns": columns,
+            "by_force": by_force, "totals": [counts["by_outcome"][key] for key, _ in columns]}
 
 
 def _oifr(facts: Facts) -> dict:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from deployments.complaints.selectors import complaints_overdue
 from oversight import charts
 from oversight.models import Force
 from oversight.permissions import scope_to_forces
@@ -83,7 +84,9 @@ def oversight_dashboard(*, year: int, as_of: datetime | None = None) -> dict:
         rows.append(row)
     chart = charts.bar_chart([(r["force"].name, r["open_exceptions"]) for r in rows],
                              title=f"Open exceptions by force, {year}", unit="exceptions", label_header="Force")
-    return {"year": year, "as_of": as_of, "rows": rows, "chart": chart,
+    # Complaints waiting past their deadline now, whatever the year shown: they need action today.
+    overdue = complaints_overdue(now=as_of)
+    return {"year": year, "as_of": as_of, "rows": rows, "chart": chart, "complaints_overdue": overdue,
             "totals": {key: sum(r[key] for r in rows) for key in
                        ("deployments", "open_exceptions", "reviews_overdue", "documents_overdue",
                         "deletions_overdue", "unadjudicated", "open_audits")}}

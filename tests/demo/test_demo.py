@@ -4,7 +4,9 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import Client
 
-from deployments.models import Asset, Deployment
+from deployments.complaints.models import Complaint
+from deployments.complaints.selectors import complaints_overdue
+from deployments.models import Asset, Consultation, Deployment
 from matching.models import Alert, Deletion, OifrCheck, RfrSearch
 from oversight.audit.verify import verify_log
 from oversight.models import Force, Role, User
@@ -38,6 +40,10 @@ def test_the_demo_tells_the_story_and_prints_where_to_look(db):
     assert external.status == "ended"
     assert Alert.objects.filter(deployment=external, package__isnull=False, embedding__isnull=True).count() == 1
     assert Deletion.objects.filter(kind="vendor_package", deployment=external).count() == 1
+    assert Consultation.objects.filter(deployment__force__code="south-mercia",
+                                       deployment__status="submitted").count() == 2
+    assert sorted(Complaint.objects.values_list("status", flat=True)) == ["answered", "received"]
+    assert len(complaints_overdue()) == 1  # the phone check nobody has passed on yet
     assert verify_log().ok
     run = ReportRun.objects.get()
     assert run.status == "done" and run.all_forces and run.pages > 0 and run.summary["verified"] is True

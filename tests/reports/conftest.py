@@ -29,6 +29,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from deployments import services as governance
+from deployments.complaints import services as complaints
 from deployments.models import Deployment
 from matching.services import adjudication, enrolment, rfr
 from matching.face.samples import OTHER_PERSON, SAME_PERSON
@@ -170,6 +171,25 @@ def build_world(personas, photos) -> World:
     rfr.oifr_check_run(actor=p.operator_a, photo=photos[OTHER_PERSON], reason="unable", subject_category="at_risk",
                        place_type="home",
                        harm_declaration="Found collapsed at home, unable to speak; significant risk of harm.")
+
+    # Complaints from the public: one about the live deployment, passed to force A and upheld; one about an RFR
+    # search, passed on and waiting for the answer; one closed by the oversight body; one about force B, unread.
+    upheld = complaints.complaint_file(force=p.force_a, subject="deployment", address="192.0.2.11",
+                                       deployment_reference=f"LFR-{live.deployment.pk}",
+                                       description="No signs at the east entrance, so I walked in unwarned.",
+                                       contact_email="walker@example.org")
+    complaints.complaint_assign(actor=p.auditor, complaint=upheld, note="Check the signs at every entrance.")
+    complaints.complaint_respond(actor=p.approver_a, complaint=upheld, outcome="upheld",
+                                 response="The east entrance had no sign; signs now go up before the van arrives.")
+    waiting = complaints.complaint_file(force=p.force_a, subject="rfr", address="192.0.2.12",
+                                        description="My photo from a doorbell was searched without my knowing.")
+    complaints.complaint_assign(actor=p.auditor, complaint=waiting, note="Was a search made, and on what basis?")
+    closed = complaints.complaint_file(force=p.force_a, subject="force", address="192.0.2.13",
+                                       description="The shopping centre's own cameras recognise faces too.")
+    complaints.complaint_close(actor=p.oversight_admin, complaint=closed,
+                               note="The shopping centre is not the police: the ICO handles private cameras.")
+    complaints.complaint_file(force=p.force_b, subject="oifr", address="192.0.2.14",
+                              description="An officer photographed me with a phone at the bus station.")
 
     # Force B: a DPIA whose review date has passed.
     governance.policy_document_add(actor=p.approver_b, force=p.force_b, kind="dpia", title="LFR DPIA", version="0.9",

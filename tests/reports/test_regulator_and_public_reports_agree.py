@@ -1,6 +1,7 @@
 """The regulator report and the public transparency report of the same force and period read the same facts,
 so every figure they share is equal: deployments by state, faces processed, alerts and their decisions,
-engagements, arrests, deletions due and done, exceptions, and RFR and OIFR volumes."""
+engagements, arrests, deletions due and done, exceptions, RFR and OIFR volumes, and complaints received by
+outcome."""
 from __future__ import annotations
 
 from collections import Counter
@@ -61,6 +62,9 @@ def _assert_agree(regulator, public, label):
         public["rfr"]["searches"], public["rfr"]["identifications_corroborated"], public["rfr"]["candidates_returned"])
     assert (regulator.oifr["checks"], regulator.oifr["matched"], regulator.oifr["private_places"]) == (
         public["oifr"]["checks"], public["oifr"]["possible_matches"], public["oifr"]["in_private_places"])
+    assert regulator.complaints["received"] == public["complaints_received"]["received"], label
+    assert regulator.complaints["by_outcome"] == {row["outcome"]: row["count"]
+                                                  for row in public["complaints_received"]["by_outcome"]}, label
 
 
 def test_every_shared_figure_is_equal_for_the_same_force_and_period(world):
@@ -86,7 +90,15 @@ def test_the_shared_figures_are_the_ones_that_happened(world):
                                              due_at__gte=begin, due_at__lt=finish).count()
     assert watchlist_done == 1
     assert deletions == {"alert_media": (4, 3, 3, 1), "watchlist_template": (1, 1, 0, 0), "rfr_probe": (0, 0, 0, 0),
-                         "custody_image": (0, 0, 0, 0)}
+                         "custody_image": (0, 0, 0, 0),
+                         "complaint_personal": (0, 0, 0, 0)}
+    # Three complaints about force A (one upheld, one waiting for the force's answer, one closed by the oversight
+    # body); force B's is not in force A's reports.
+    assert public["complaints_received"]["received"] == 3
+    assert {row["outcome"]: row["count"] for row in public["complaints_received"]["by_outcome"] if row["count"]} == {
+        "upheld": 1, "open": 1, "not_for_a_force": 1}
+    assert regulator.complaints["by_force"] == [{"force": "South Mercia Police", "received": 3,
+                                                 "counts": [1, 1, 0, 0, 1]}]
     exceptions = {row["kind"]: row["count"] for row in public["exceptions"] if row["count"]}
     assert exceptions["urgent_review.lapsed"] == 1 and exceptions["alert.unadjudicated"] == 1
     assert exceptions["deletion.late"] == 3 and exceptions["deletion.overdue"] == 1

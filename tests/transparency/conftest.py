@@ -191,7 +191,8 @@ def build_world(personas, photos) -> World:
                       "alert_media": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0},
                       "rfr_probe": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0},
                       "vendor_package": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0},
-                      "custody_image": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0}},
+                      "custody_image": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0},
+                      "complaint_personal": {"done": 0, "done_on_time": 0, "done_late": 0, "overdue_not_done": 0}},
         "faces_discarded": 8 - 5,
     }
     return world

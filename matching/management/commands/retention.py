@@ -26,7 +26,8 @@ class Command(BaseCommand):
         if verb == "run":
             report = retention_run(now=moment)
             self.stdout.write(f"deleted: {report.watchlist_entries} watchlist entries' templates and images, "
-                              f"{report.alerts} alerts' images and templates, {report.rfr_probes} RFR probes")
+                              f"{report.alerts} alerts' images and templates, {report.rfr_probes} RFR probes, "
+                              f"{report.complaints} complainants' contact details and words")
             for line in report.details:
                 self.stdout.write(f"  {line}")
             return

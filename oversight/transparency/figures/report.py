@@ -15,7 +15,8 @@ from datetime import date, datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from deployments.models import AlgorithmVersion, DocumentKind, Kind, PolicyDocument
+from deployments.complaints.selectors import OUTCOME_LABELS
+from deployments.models import AlgorithmVersion, ConsultedBody, DocumentKind, Kind, PolicyDocument
 from matching.models import (
     CandidateStatus, DeletionKind, LegalHold, OifrReason, OifrSubjectCategory, PRIVATE_PLACES, ProbeSource,
     SearchScope,
@@ -59,6 +60,8 @@ def _log_row(df: DeploymentFacts, redact: Redactor, now: datetime) -> dict:
         **public_area(deployment, redact),
         "purpose": redact(deployment.policing_objective),
         "notice": notice(deployment),
+        # That the community was consulted and which kinds of group: never who, nor what they said.
+        "community_consulted": "; ".join(ConsultedBody(body).label for body in df.consulted),
         # The hours the cameras ran, and whether and why it was stopped or cancelled.
         **deployment_log.run_record(deployment, now=now, redact=redact, local=local, over=df.over),
         "algorithm": deployment.algorithm_version.code,
@@ -251,6 +254,15 @@ def _exceptions(facts: Facts) -> list[dict]:
     return [{"kind": code, "title": kind.title, "count": counts[code]} for code, kind in exc.KINDS.items()]
 
 
+def _complaints_received(facts: Facts) -> dict:
+    """Complaints from the public received in the period and where each stands: counts only, never a word
+    of a complaint (the same counts as the regulator report's)."""
+    counts = facts.complaints["by_outcome"]
+    return {"received": facts.complaints["received"],
+            "by_outcome": [{"outcome": key, "label": OUTCOME_LABELS[key], "count": count}
+                           for key, count in counts.items()]}
+
+
 def report_figures(*, force: Force, period_start: date, period_end: date, now: datetime | None = None) -> dict:
     """The whole public content of a force's report for a period, from aggregates and published fields only."""
     now = now or timezone.now()
@@ -272,6 +284,7 @@ def report_figures(*, force: Force, period_start: date, period_end: date, now: d
         "audit_log_size_at_computation": audit_size,
         "uses": uses_explained(now),
         "complaints": COMPLAINTS,
+        "complaints_received": _complaints_received(facts),
         "advance_notices": advance_notices(now=now, force=force, redact=redact),
         "deployment_log": log,
         "totals": _totals(rows),

@@ -58,8 +58,10 @@ USES: dict[str, dict[str, Any]] = {
 }
 
 COMPLAINTS = {
-    "how_to_complain": ("Write to the force's published contact below. Say when and where you think facial "
-                        "recognition was used, and what happened. The force must answer your complaint; if you "
+    "how_to_complain": ("Make a complaint on this site (no account needed; you get a reference to check where "
+                        "it stands), or write to the force's published contact below. Say when and where you "
+                        "think facial recognition was used, and what happened. The oversight body reads every "
+                        "complaint made here and passes it to the force, which must answer it; if you "
                         "are not satisfied you can ask the Independent Office for Police Conduct (IOPC) to review "
                         "how it was handled, and complain to the Information Commissioner's Office (ICO) about "
                         "how your data was used."),
@@ -80,6 +82,7 @@ DELETION_LABELS = {
     DeletionKind.RFR_PROBE: "RFR search images",
     DeletionKind.VENDOR_PACKAGE: "Watchlist copies held by a supplier's system",
     DeletionKind.CUSTODY_IMAGE: "Custody images and face templates",
+    DeletionKind.COMPLAINT_PERSONAL_DATA: "Complainants' contact details and words",
 }
 
 RISKS = {
