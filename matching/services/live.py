@@ -70,7 +70,9 @@ class Permit:
 # The rules of the matching stage whose reads `_stage_version` covers. A rule added to the stage turns the cache
 # off (every request runs the whole stage again) until its reads are added to the version and its id here.
 STAGE_RULES_COVERED = frozenset({"R01-written-authorisation", "R02-urgent-review", "R03-authorised-window",
-                                 "R06-threshold-floor", "R16-alert-record"})
+                                 "R06-threshold-floor", "R16-alert-record",
+                                 # reads rows only for an external matcher's alert (its package), never here
+                                 "R16-authorised-package"})
 
 # deployment id -> (version of what the stage read, camera position, when it was checked, the permit it gave)
 _permits: dict[int, tuple[str, tuple[float, float] | None, datetime, Permit]] = {}

@@ -90,6 +90,7 @@ def test_the_shared_figures_are_the_ones_that_happened(world):
                                              due_at__gte=begin, due_at__lt=finish).count()
     assert watchlist_done == 1
     assert deletions == {"alert_media": (4, 3, 3, 1), "watchlist_template": (1, 1, 0, 0), "rfr_probe": (0, 0, 0, 0),
+                         "vendor_package": (0, 0, 0, 0),
                          "custody_image": (0, 0, 0, 0),
                          "complaint_personal": (0, 0, 0, 0)}
     # Three complaints about force A (one upheld, one waiting for the force's answer, one closed by the oversight
