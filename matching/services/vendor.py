@@ -373,6 +373,14 @@ def package_deletion_confirm(*, device: Device, package_digest: str, deleted_at:
         if not deployment_is_over(deployment, timezone.now()):
             raise ValidationError({"package_digest": "the deployment is still running: its package is deleted after "
                                                      "it ends"}, code="deployment_running")
+        # The evidence must state a time the deletion could have happened: after the export, and after the end
+        # (the deployment's recorded end, or its window's, whichever came first), while no alert could name it.
+        ended = min(deployment.ended_at or deployment.ends_at, deployment.ends_at)
+        earliest = max(package.created_at, ended if deployment.status != Status.REFUSED else package.created_at)
+        if deleted_at < earliest:
+            raise ValidationError({"deleted_at": f"this is before the package could have been deleted: it was "
+                                                 f"in use until {timezone.localtime(earliest):%d %B %Y %H:%M}"},
+                                  code="before_end")
         due, setting = watchlist_due_at(deployment)
         package.deletion_confirmed_at, package.deletion_confirmed_by = deleted_at, device
         package.deletion_statement = statement[:2000]
