@@ -251,7 +251,12 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
         if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
         elif not (counted := _count_while_active(device.deployment_id, minute, faces, 0)):
-            transaction.set_rollback(True)  # nothing of this report is kept, not even its claim on the key
+            # Nothing of this report is kept, not even its claim on the key (the error rolls back, as does the flag).
+            if Deployment.objects.filter(pk=device.deployment_id, status=Status.ACTIVE).exists():
+                raise ValidationError({"faces": f"this would take the faces of the minute past "
+                                                f"{MAX_FACES_PER_MINUTE:,}, far above what any deployment's cameras "
+                                                f"see: check the count"}, code="minute_full")
+            transaction.set_rollback(True)
         else:
             FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=faces)
             audit_record(actor=None, action=VENDOR_FACES_COUNT, object_type="deployments.deployment",
@@ -266,7 +271,8 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
 
 def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts: int) -> bool:
     """Count the vendor's faces for a minute, only if the deployment is still active, holding its row locked until
-    the report's transaction ends; False (nothing counted) if it is not. Ending a deployment takes the same lock."""
+    the report's transaction ends; False (nothing counted) if it is not, or if the minute's faces would pass the
+    ceiling (reports under several keys add up). Ending a deployment takes the same lock."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
@@ -276,8 +282,9 @@ def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts
                  faces = matching_facesprocessed.faces + EXCLUDED.faces,
                  alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
                  discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
+               WHERE matching_facesprocessed.faces + EXCLUDED.faces <= %s
                RETURNING 1""",
-            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE])
+            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE, MAX_FACES_PER_MINUTE])
         return cursor.fetchone() is not None
 
 
