@@ -162,6 +162,9 @@ def complaint_assign(*, actor, complaint: Complaint, note: str, force: Force | N
     with transaction.atomic():
         complaint = _locked(complaint)
         _require_status(complaint, ComplaintStatus.RECEIVED, doing="passed to a force")
+        if force is not None and complaint.deployment_id and force.pk != complaint.deployment.force_id:
+            raise ValidationError({"force": f"this complaint is about a deployment of "
+                                            f"{complaint.deployment.force.name}: only that force can answer for it"})
         old = {"status": complaint.status, "force_id": complaint.force_id}
         complaint.force = force or complaint.force
         complaint.status = ComplaintStatus.ASSIGNED
