@@ -578,11 +578,18 @@ def watchlist_entry_second_approve(*, actor: User, entry: WatchlistEntry) -> Wat
 
 def watchlist_entry_deletion_status_set(*, actor: User, entry: WatchlistEntry, status: str,
                                         reason: str) -> WatchlistEntry:
-    """Record the state of the person's deletion application: allowed in any state, it only narrows use."""
+    """Record the state of the person's deletion application, in any state of the deployment. A granted deletion
+    is final (rule 13): it blocks the image's use, so it is never set back to anything else."""
     require(actor, CHANGE, entry.force, "record a deletion application")
     if status not in DeletionStatus.values:
         raise ValidationError({"deletion_status": f"one of {', '.join(DeletionStatus.values)}"})
     with transaction.atomic(), _history(actor):
+        # The row lock makes two changes take turns: the second reads the first's status, granted or not.
+        entry = WatchlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.deletion_status == DeletionStatus.GRANTED and status != DeletionStatus.GRANTED:
+            raise rules.RuleError([rules.Violation(
+                "R13-deletion-granted", rules.BLOCKING, "deletion_status",
+                "the deletion of this image was granted: that is final, and the image may not be used again")])
         old = {"deletion_status": entry.deletion_status}
         entry.deletion_status = status
         entry.save(update_fields=["deletion_status"])

@@ -22,6 +22,7 @@ from deployments.complaints import audit_actions as actions
 from deployments.complaints.models import (
     Complaint, ComplaintOutcome, ComplaintStatus, ComplaintSubject,
 )
+from deployments.lifecycle import deployment_is_over
 from deployments.models import Deployment, Kind, Status
 from oversight.audit.log import audit_record
 from oversight.models import OVERSIGHT_ROLES, Force, Role
@@ -70,7 +71,10 @@ def _deployment_named(reference: str, force: Force) -> Deployment:
     found = None
     if match:
         found = (Deployment.objects.filter(pk=int(match.group(1)), force=force, kind=Kind.LFR, covert=False,
-                                           critical_threat_exemption=False, status__in=NAMEABLE_STATUSES).first())
+                                           status__in=NAMEABLE_STATUSES).first())
+        # One under a critical-threat exemption is kept from the public log until it is over, and named only then.
+        if found is not None and found.critical_threat_exemption and not deployment_is_over(found, timezone.now()):
+            found = None
     if found is None:
         # The same words whether it does not exist, belongs to another force or was never published.
         raise ValidationError({"deployment": f"{force.name} has published no deployment with the reference "
@@ -158,6 +162,9 @@ def complaint_assign(*, actor, complaint: Complaint, note: str, force: Force | N
     with transaction.atomic():
         complaint = _locked(complaint)
         _require_status(complaint, ComplaintStatus.RECEIVED, doing="passed to a force")
+        if force is not None and complaint.deployment_id and force.pk != complaint.deployment.force_id:
+            raise ValidationError({"force": f"this complaint is about a deployment of "
+                                            f"{complaint.deployment.force.name}: only that force can answer for it"})
         old = {"status": complaint.status, "force_id": complaint.force_id}
         complaint.force = force or complaint.force
         complaint.status = ComplaintStatus.ASSIGNED

@@ -67,8 +67,9 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     if result.blocking:
         raise rulebook.RuleError(result.blocking)
     embedding, _ = _largest_face_embedding(probe, field="probe", face_model=model)
-    # With an authorisation, only images its algorithm's face model made are comparable with the probe.
-    face_model_id = model.pk if deployment is not None else None
+    # Only images the probe's own face model made are comparable with it (the authorisation's algorithm's, or
+    # the current one): another model's numbers live in another space, and any score against them is noise.
+    face_model_id = model.pk
     if national:
         found = gallery_top_national(embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length,
                                      face_model_id=face_model_id)
@@ -160,7 +161,8 @@ def oifr_check_run(*, actor, photo: bytes, reason: str, subject_category: str, p
     if result.blocking:
         raise rulebook.RuleError(result.blocking)
     embedding, faces = _largest_face_embedding(photo, field="photo")
-    hits = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY, GalleryKind.MISSING], limit=1)
+    hits = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY, GalleryKind.MISSING], limit=1,
+                       face_model_id=model.pk)  # only templates of the model that made the photo's
     del embedding, photo  # nothing of the photo outlives this call
     best = hits[0] if hits and hits[0].similarity >= threshold else None
     with transaction.atomic():

@@ -251,7 +251,12 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
         if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
         elif not (counted := _count_while_active(device.deployment_id, minute, faces, 0)):
-            transaction.set_rollback(True)  # nothing of this report is kept, not even its claim on the key
+            # Nothing of this report is kept, not even its claim on the key (the error rolls back, as does the flag).
+            if Deployment.objects.filter(pk=device.deployment_id, status=Status.ACTIVE).exists():
+                raise ValidationError({"faces": f"this would take the faces of the minute past "
+                                                f"{MAX_FACES_PER_MINUTE:,}, far above what any deployment's cameras "
+                                                f"see: check the count"}, code="minute_full")
+            transaction.set_rollback(True)
         else:
             FrameReceipt.objects.filter(device=device, frame_id=receipt_key).update(faces=faces)
             audit_record(actor=None, action=VENDOR_FACES_COUNT, object_type="deployments.deployment",
@@ -266,7 +271,8 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
 
 def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts: int) -> bool:
     """Count the vendor's faces for a minute, only if the deployment is still active, holding its row locked until
-    the report's transaction ends; False (nothing counted) if it is not. Ending a deployment takes the same lock."""
+    the report's transaction ends; False (nothing counted) if it is not, or if the minute's faces would pass the
+    ceiling (reports under several keys add up). Ending a deployment takes the same lock."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
@@ -276,8 +282,9 @@ def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts
                  faces = matching_facesprocessed.faces + EXCLUDED.faces,
                  alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
                  discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
+               WHERE matching_facesprocessed.faces + EXCLUDED.faces <= %s
                RETURNING 1""",
-            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE])
+            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE, MAX_FACES_PER_MINUTE])
         return cursor.fetchone() is not None
 
 
@@ -373,6 +380,14 @@ def package_deletion_confirm(*, device: Device, package_digest: str, deleted_at:
         if not deployment_is_over(deployment, timezone.now()):
             raise ValidationError({"package_digest": "the deployment is still running: its package is deleted after "
                                                      "it ends"}, code="deployment_running")
+        # The evidence must state a time the deletion could have happened: after the export, and after the end
+        # (the deployment's recorded end, or its window's, whichever came first), while no alert could name it.
+        ended = min(deployment.ended_at or deployment.ends_at, deployment.ends_at)
+        earliest = max(package.created_at, ended if deployment.status != Status.REFUSED else package.created_at)
+        if deleted_at < earliest:
+            raise ValidationError({"deleted_at": f"this is before the package could have been deleted: it was "
+                                                 f"in use until {timezone.localtime(earliest):%d %B %Y %H:%M}"},
+                                  code="before_end")
         due, setting = watchlist_due_at(deployment)
         package.deletion_confirmed_at, package.deletion_confirmed_by = deleted_at, device
         package.deletion_statement = statement[:2000]

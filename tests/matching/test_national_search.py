@@ -155,7 +155,9 @@ def test_explain_shows_a_local_search_touches_one_partition(personas, galleries)
     assert set(partitions()) >= {personas.force_a.pk, personas.force_b.pk}
     literal = vector_literal(wanted.embedding)
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + _GALLERY_BRANCH, [literal, personas.force_a.pk, ["custody"], None, None, literal, 10])
+        # The branch's parameters: probe, force, kinds, face model (twice: none here), probe again, limit.
+        cursor.execute("EXPLAIN " + _GALLERY_BRANCH,
+                       [literal, personas.force_a.pk, ["custody"], None, None, literal, 10])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     scanned = {name for name in (partition_name(f) for f in partitions()) if f" on {name}" in plan}
     assert scanned == {partition_name(personas.force_a.pk)}, plan
