@@ -69,13 +69,8 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     embedding, _ = _largest_face_embedding(probe, field="probe", face_model=model)
     # Only images the probe's own face model made are comparable with it (the authorisation's algorithm's, or
     # the current one): another model's numbers live in another space, and any score against them is noise.
-    face_model_id = model.pk
-    if national:
-        found = gallery_top_national(embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length,
-                                     face_model_id=face_model_id)
-    else:
-        found = gallery_top(force.pk, embedding, kinds=[GalleryKind.CUSTODY], limit=candidate_list_length,
-                            face_model_id=face_model_id)
+    among = dict(kinds=[GalleryKind.CUSTODY], limit=candidate_list_length, face_model_id=model.pk)
+    found = gallery_top_national(embedding, **among) if national else gallery_top(force.pk, embedding, **among)
     hits = [hit for hit in found if hit.similarity >= threshold]
     # The candidates are read again from the primary before anyone sees them: when searches run on a read replica
     # (docs/scale.md), an image deleted a moment ago on the primary is not shown while the replica catches up.

@@ -250,7 +250,7 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
     with transaction.atomic():
         if not (claimed_now := _claim(device, receipt_key)):
             transaction.set_rollback(True)
-        elif not (counted := _count_while_active(device.deployment_id, minute, faces, 0)):
+        elif not (counted := _faces_count_while_active(device.deployment_id, minute, faces)):
             # Nothing of this report is kept, not even its claim on the key (the error rolls back, as does the flag).
             if Deployment.objects.filter(pk=device.deployment_id, status=Status.ACTIVE).exists():
                 raise ValidationError({"faces": f"this would take the faces of the minute past "
@@ -269,28 +269,28 @@ def vendor_faces_count(*, device: Device, minute: datetime, faces: int, key: str
     return Received("accepted", faces=faces)
 
 
-def _count_while_active(deployment_id: int, minute: datetime, faces: int, alerts: int) -> bool:
-    """Count the vendor's faces for a minute, only if the deployment is still active, holding its row locked until
-    the report's transaction ends; False (nothing counted) if it is not, or if the minute's faces would pass the
-    ceiling (reports under several keys add up). Ending a deployment takes the same lock."""
+def _faces_count_while_active(deployment_id: int, minute: datetime, faces: int) -> bool:
+    """Count the vendor's faces for a minute (each counted as discarded; an alert later takes one back), only if
+    the deployment is still active, holding its row locked until the report's transaction ends; False (nothing
+    counted) if it is not, or if the minute's faces would pass the ceiling (reports under several keys add up).
+    Ending a deployment takes the same lock."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
-               SELECT d.id, %s, %s, %s, %s FROM deployments_deployment d
+               SELECT d.id, %s, %s, 0, %s FROM deployments_deployment d
                WHERE d.id = %s AND d.status = %s FOR UPDATE OF d
                ON CONFLICT (deployment_id, minute) DO UPDATE SET
                  faces = matching_facesprocessed.faces + EXCLUDED.faces,
-                 alerts = matching_facesprocessed.alerts + EXCLUDED.alerts,
                  discarded = matching_facesprocessed.discarded + EXCLUDED.discarded
                WHERE matching_facesprocessed.faces + EXCLUDED.faces <= %s
                RETURNING 1""",
-            [minute, faces, alerts, faces - alerts, deployment_id, Status.ACTIVE, MAX_FACES_PER_MINUTE])
+            [minute, faces, faces, deployment_id, Status.ACTIVE, MAX_FACES_PER_MINUTE])
         return cursor.fetchone() is not None
 
 
 def _count_alert(deployment_id: int, minute: datetime) -> bool:
     """One more alert in the minute's count, only while the deployment is active (its row locked, as
-    `_count_while_active` does): the faces are the vendor's count; an alerting face is not discarded."""
+    `_faces_count_while_active` does): the faces are the vendor's count; an alerting face is not discarded."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO matching_facesprocessed (deployment_id, minute, faces, alerts, discarded)
