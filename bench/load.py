@@ -128,7 +128,9 @@ def reader_loop(base: str, phase: Phase, stop_at: float, offset: int) -> None:
 
 def readers_only(web_url: str, readers: int, seconds: float) -> None:
     """The readers' side of a phase, in a process of its own (see run_phase); prints its counts as JSON."""
-    os.nice(10)
+    from config.priority import lower_priority
+
+    lower_priority(10)
     phase = Phase()
     print("ready", flush=True)
     sys.stdin.readline()  # "go": the devices start at the same moment

@@ -9,6 +9,7 @@ public readers can never take the threads that cameras and operators need.
 import os
 
 from config.env import env_int, env_str
+from config.priority import lower_priority
 
 _cores = os.cpu_count() or 1
 pool = env_str("APP_WEB_POOL", "web")
@@ -39,5 +40,4 @@ if not 0 <= nice <= 19:
 
 
 def on_starting(server):  # the master, before it forks: its workers inherit the priority
-    if nice:
-        os.nice(nice)
+    lower_priority(nice)

@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config import embedded_db
 from config.env import env_int, env_str
+from config.priority import lower_priority
 
 MAX_BACKOFF = 30.0
 STEADY_AFTER = 30.0  # a child that ran this long before dying is restarted after the shortest back-off
@@ -51,8 +52,7 @@ def _child_setup(nice: int):
         except OSError:  # not Linux
             pass
         os.setsid()  # Ctrl-C reaches `serve` alone; it stops the children in order
-        if nice:
-            os.nice(nice)
+        lower_priority(nice)
     return setup
 
 
