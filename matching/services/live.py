@@ -10,6 +10,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -382,43 +383,83 @@ def _refused_from(results: list[ItemResult], refused: MatchingRefused, *, count:
     return results
 
 
+def _frame_faces(pipeline, frame: bytes | Callable[[], bytes], budget: PixelBudget):
+    """Read, decode and find the faces of one frame: (image, faces), or the frame's rejection. No database work:
+    it may run on the request's second thread."""
+    try:
+        image = pipeline.decode(frame() if callable(frame) else frame, budget=budget)
+    except (ImageRejected, ValidationError) as exc:
+        return None, exc
+    return (image, pipeline.faces(image)), None
+
+
 def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes]],
                   frame_ids: Sequence[str] | None = None, captured_at: datetime | None = None,
                   position: tuple[float, float] | None = None) -> list[ItemResult]:
     """Detect, embed and match every face of every frame. Bad frames are reported; good ones processed.
 
-    Frames are read, decoded, matched and let go one at a time (an item may be a function that reads it), so
-    a request holds one decoded frame at most, and the pixels of the whole request are bounded too. Each
-    frame is committed on its own: a bad frame or a failure later in the batch loses none of the good ones.
-    A frame whose id (`frame_ids`) this device sent before is answered with its first result, not counted.
+    Frames are read, decoded, matched and let go in order (an item may be a function that reads it). While one
+    frame's faces are searched and its count and alerts committed (work the database does), the next frame is
+    decoded and its faces found on a second thread of the request: the cores do the face work without waiting
+    for the database. So a request holds two decoded frames at most, and the pixels of the whole request are
+    bounded too. Each frame is committed on its own: a bad frame or a failure later in the batch loses none of
+    the good ones. A frame whose id (`frame_ids`) this device sent before is answered with its first result,
+    not counted.
     """
     captured_at = captured_at or timezone.now()
     permit = matching_check(device.deployment, at=timezone.now(), position=position)
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
     ids = _frame_ids(frame_ids, len(frames), "frame_ids")
+    sent_before = {receipt.frame_id: receipt for receipt in
+                   FrameReceipt.objects.filter(device=device, frame_id__in=[i for i in ids if i is not None])}
+    todo = [i for i in range(len(frames)) if ids[i] not in sent_before]
     pipeline = engine.pipeline(permit.model)
     budget = PixelBudget()
     results = []
-    for i, frame in enumerate(frames):
-        result = ItemResult(i, frame_id=ids[i])
-        results.append(result)
-        if (receipt := _receipt(device, ids[i])) is not None:
-            _repeat(result, receipt)
-            continue
-        try:
-            image = pipeline.decode(frame() if callable(frame) else frame, budget=budget)
-        except (ImageRejected, ValidationError) as exc:
-            result.reject(*_rejection(exc))
-            continue
-        found = pipeline.faces(image)
-        embeddings = np.stack([embedding for _, _, embedding in found]) if found else np.zeros((0, EMBEDDING_SIZE))
-        try:
-            _match_item(device, permit, result, embeddings, lambda k: _crop_jpeg(image, found[k][0].box), captured_at)
-        except MatchingRefused as refused:
-            return _refused_from(results, refused, count=len(frames), ids=ids)
-        del image, found, embeddings  # the frame and the templates of faces that matched nothing end here
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames-ahead") as ahead:
+        work = {}  # frame index -> its faces being found (the next frame to match, one at a time)
+
+        def start(k: int) -> None:
+            if k < len(todo):
+                work[todo[k]] = (ahead.submit if len(todo) > 1 else _now)(_frame_faces, pipeline, frames[todo[k]],
+                                                                           budget)
+        start(0)
+        for i in range(len(frames)):
+            result = ItemResult(i, frame_id=ids[i])
+            results.append(result)
+            if i not in work:
+                _repeat(result, sent_before[ids[i]])
+                continue
+            found, rejected = work.pop(i).result()
+            start(todo.index(i) + 1)
+            if rejected is not None:
+                result.reject(*_rejection(rejected))
+                continue
+            image, faces = found
+            embeddings = (np.stack([embedding for _, _, embedding in faces]) if faces
+                          else np.zeros((0, EMBEDDING_SIZE)))
+            try:
+                _match_item(device, permit, result, embeddings, lambda k: _crop_jpeg(image, faces[k][0].box),
+                            captured_at)
+            except MatchingRefused as refused:
+                return _refused_from(results, refused, count=len(frames), ids=ids)
+            del found, image, faces, embeddings  # the frame and the templates of faces that matched nothing end here
     return results
+
+
+class _Done:
+    """A result already at hand, answered as a finished future is (a single frame needs no second thread)."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _now(function, *args) -> _Done:
+    return _Done(function(*args))
 
 
 def templates_ingest(*, device: Device, templates: list, captured_at: datetime | None = None,

@@ -12,6 +12,7 @@ cannot starve it; a periodic task on the maintenance queue covers a log that has
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from functools import lru_cache
 
@@ -157,40 +158,45 @@ def checkpoint_handover(*, new_private_hex: str) -> tuple:
     return old, new
 
 
-def uncovered_tail() -> tuple[int, dt.datetime | None]:
-    """How many events no checkpoint covers, and when the oldest of them was recorded. One statement: it runs
-    after every commit that grows the log (a camera frame's alerts among them)."""
-    from oversight.models import AuditEvent, Checkpoint
+TAIL_LIMITS = ("audit.checkpoint_max_events", "audit.checkpoint_max_minutes")
 
+
+def _tail_and_limits() -> tuple[int, dt.datetime | None, list]:
+    """The uncovered tail (how many events no checkpoint covers, when the oldest was recorded) and the policy's
+    limits on it in force now, in one statement: it runs after every commit that grows the log (a camera frame's
+    alerts among them). A limit with no version in force yet (a database being set up) is its default."""
+    from oversight.models import AuditEvent, Checkpoint, PolicySetting
+    from oversight.policy import definition
+
+    limit = f"""(SELECT p.value FROM {PolicySetting._meta.db_table} p WHERE p.key = %s AND p.effective_from <= now()
+                 ORDER BY p.effective_from DESC, p.version DESC LIMIT 1)"""
     sql = f"""
         SELECT c.covered, (SELECT e.occurred_at FROM {AuditEvent._meta.db_table} e WHERE e.seq = c.covered),
-               (SELECT max(e.seq) FROM {AuditEvent._meta.db_table} e)
+               (SELECT max(e.seq) FROM {AuditEvent._meta.db_table} e), {limit}, {limit}
         FROM (SELECT coalesce(max(tree_size), 0) AS covered FROM {Checkpoint._meta.db_table}) c
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        covered, oldest, last = cursor.fetchone()
+        cursor.execute(sql, list(TAIL_LIMITS))
+        covered, oldest, last, *limits = cursor.fetchone()
+    limits = [definition(key).default if value is None else (json.loads(value) if isinstance(value, str) else value)
+              for key, value in zip(TAIL_LIMITS, limits)]
     if oldest is None:
-        return 0, None
-    return last + 1 - covered, oldest
+        return 0, None, limits
+    return last + 1 - covered, oldest, limits
 
 
-def _limit(key: str):
-    from oversight.policy import UnknownPolicySetting, definition, policy_value
-
-    try:
-        return policy_value(key)
-    except UnknownPolicySetting:  # a database still being set up: the documented default
-        return definition(key).default
+def uncovered_tail() -> tuple[int, dt.datetime | None]:
+    """How many events no checkpoint covers, and when the oldest of them was recorded."""
+    count, oldest, _ = _tail_and_limits()
+    return count, oldest
 
 
 def checkpoint_overdue(*, now: dt.datetime | None = None) -> bool:
-    count, oldest = uncovered_tail()
+    count, oldest, (max_events, max_minutes) = _tail_and_limits()
     if not count:
         return False
     now = now or timezone.now()
-    return (count >= _limit("audit.checkpoint_max_events")
-            or now - oldest >= dt.timedelta(minutes=_limit("audit.checkpoint_max_minutes")))
+    return count >= max_events or now - oldest >= dt.timedelta(minutes=max_minutes)
 
 
 def checkpoint_if_overdue():

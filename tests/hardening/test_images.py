@@ -118,7 +118,7 @@ def _big_png(side: int, shade: int) -> bytes:
     return png(Image.new("RGB", (side, side), (shade, shade, shade)))
 
 
-def test_a_batch_of_large_frames_holds_one_decoded_frame_at_a_time_and_stops_at_the_request_budget(live):
+def test_a_batch_of_large_frames_holds_two_decoded_frames_at_most_and_stops_at_the_request_budget(live):
     from matching.services import live as live_matching
 
     side = 6000  # 36 megapixels, under the 40 per image; six of them exceed the 200 per request
@@ -133,8 +133,9 @@ def test_a_batch_of_large_frames_holds_one_decoded_frame_at_a_time_and_stops_at_
     processed = DEFAULT_MAX_REQUEST_PIXELS // (side * side)
     assert [r.status for r in results] == ["processed"] * processed + ["rejected"] * (6 - processed)
     assert "together exceed" in results[-1].error["message"]
-    # Every decoded frame kept until the end would be 5 x 108 MB; one at a time stays near one frame.
-    assert peak < 2.5 * one_frame, f"peak {peak / 2**20:.0f} MB for frames of {one_frame / 2**20:.0f} MB"
+    # Every decoded frame kept until the end would be 5 x 108 MB; the frame being matched and the next one being
+    # decoded stay near two frames, whatever the batch.
+    assert peak < 3.5 * one_frame, f"peak {peak / 2**20:.0f} MB for frames of {one_frame / 2**20:.0f} MB"
 
 
 # --- probes, checks, gallery: the same gate, nothing left behind -------------------------------------
