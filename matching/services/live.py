@@ -34,6 +34,7 @@ from oversight.audit.log import audit_record, audit_records
 from oversight.permissions import CHANGE, require
 
 MAX_BATCH = 32
+AHEAD = 2  # frames whose faces are being found while one is matched
 
 
 # A short, stable code for a device's software, by the field a refusal is about.
@@ -399,10 +400,10 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     """Detect, embed and match every face of every frame. Bad frames are reported; good ones processed.
 
     Frames are read, decoded, matched and let go in order (an item may be a function that reads it). While one
-    frame's faces are searched and its count and alerts committed (work the database does), the next frame is
-    decoded and its faces found on a second thread of the request: the cores do the face work without waiting
-    for the database. So a request holds two decoded frames at most, and the pixels of the whole request are
-    bounded too. Each frame is committed on its own: a bad frame or a failure later in the batch loses none of
+    frame's faces are searched and its count and alerts committed (work the database does), the next frames
+    (`AHEAD`) are decoded and their faces found, in order, on a second thread of the request: the face work never
+    waits for the database. So a request holds three decoded frames at most, whatever its size, and the pixels
+    of the whole request are bounded too. Each frame is committed on its own: a bad frame or a failure later in the batch loses none of
     the good ones. A frame whose id (`frame_ids`) this device sent before is answered with its first result,
     not counted.
     """
@@ -418,13 +419,14 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     budget = PixelBudget()
     results = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames-ahead") as ahead:
-        work = {}  # frame index -> its faces being found (the next frame to match, one at a time)
+        work = {}  # frame index -> its faces being found (the next frames to match, one at a time)
 
         def start(k: int) -> None:
             if k < len(todo):
                 work[todo[k]] = (ahead.submit if len(todo) > 1 else _now)(_frame_faces, pipeline, frames[todo[k]],
                                                                            budget)
-        start(0)
+        for k in range(AHEAD):
+            start(k)
         for i in range(len(frames)):
             result = ItemResult(i, frame_id=ids[i])
             results.append(result)
@@ -432,7 +434,7 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
                 _repeat(result, sent_before[ids[i]])
                 continue
             found, rejected = work.pop(i).result()
-            start(todo.index(i) + 1)
+            start(todo.index(i) + AHEAD)
             if rejected is not None:
                 result.reject(*_rejection(rejected))
                 continue
