@@ -1,7 +1,7 @@
 """Reads of the matcher layer: one selector per kind of object, returning exactly what a user may see."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -12,7 +12,7 @@ from matching.models import (
     RfrCandidate, RfrSearch,
     VideoFeed, WatchlistTemplate,
 )
-from oversight.models import Role
+from oversight.models import PolicySetting, Role
 from oversight.permissions import scope_to_forces
 
 OVERSIGHT = (Role.OVERSIGHT_AUDITOR, Role.OVERSIGHT_ADMIN)
@@ -138,5 +138,21 @@ def deletions_report(*, user, now: datetime | None = None) -> dict:
         due_at, _ = alert_due_at(alert)
         if due_at < now:
             outstanding.append({"kind": DeletionKind.ALERT_MEDIA, "deployment": alert.deployment_id,
+                                "due_at": due_at, "overdue": True, "items": 1})
+    # Custody images of people never convicted, past their retention period: each force's own images.
+    from matching.services.retention import custody_image_due_at
+
+    # Only an image older than the shortest period any version of the policy gave can be overdue: the rest are
+    # left in the database, and each candidate is judged by the version that governs it.
+    periods = [v for v in PolicySetting.objects.filter(key="retention.unconvicted_custody_image_days")
+               .values_list("value", flat=True) if isinstance(v, int)]
+    images = scope_to_forces(CustodyImage.objects.filter(unconvicted=True, deleted_at__isnull=True), user)
+    if periods:
+        oldest = now - timedelta(days=min(periods))
+        images = images.filter(Q(taken_on__lte=oldest.date()) | Q(taken_on__isnull=True, created_at__lt=oldest))
+    for image in images.only("pk", "force_id", "created_at", "taken_on"):
+        due_at, _ = custody_image_due_at(image)
+        if due_at < now:
+            outstanding.append({"kind": DeletionKind.CUSTODY_IMAGE, "deployment": None,
                                 "due_at": due_at, "overdue": True, "items": 1})
     return {"done": summary, "outstanding": outstanding}

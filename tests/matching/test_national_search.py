@@ -247,3 +247,46 @@ def test_the_owning_force_deletes_through_the_api_and_no_other_force_can(persona
     assert done.status_code == 200 and done.json()["deleted_at"]
     again = personas.api(personas.admin_a).post(url, {"reason": "twice"}, format="json")
     assert again.status_code == 400 and "already deleted" in again.json()["image"][0]
+
+
+def test_an_unconvicted_persons_image_past_its_period_counts_as_outstanding_until_the_run_deletes_it(
+        personas, photos, galleries):
+    """Where deletions due but not done are counted (the retention page and API, the period reports), an overdue
+    custody image of a person never convicted is counted beside the other kinds; a convicted person's is not."""
+    from datetime import date, datetime, timedelta
+    from datetime import timezone as dt_timezone
+
+    from django.utils import timezone
+
+    from matching.models import CustodyImage
+    from matching.selectors import deletions_report
+    from matching.services.retention import retention_run
+    from oversight.reports.period import PolicyTimeline, outstanding_deletions
+
+    wanted, other, own = galleries
+    CustodyImage.objects.filter(pk__in=[wanted.pk, other.pk]).update(taken_on=date(2019, 1, 1))  # past six years
+    now = timezone.now()
+    due = [row for row in deletions_report(user=personas.auditor)["outstanding"] if row["kind"] == "custody_image"]
+    assert len(due) == 1 and due[0]["overdue"] and due[0]["items"] == 1
+    assert due[0]["due_at"] == datetime(2019, 1, 1, tzinfo=dt_timezone.utc) + timedelta(days=2190)
+    # Each force sees its own: North Wessex has nothing overdue.
+    assert not [r for r in deletions_report(user=personas.operator_b)["outstanding"] if r["kind"] == "custody_image"]
+    api = personas.api(personas.auditor).get("/api/retention/deletions/").json()
+    assert [r["kind"] for r in api["outstanding"]].count("custody_image") == 1
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(personas.auditor)
+    page = browser.get("/retention/").content.decode()
+    assert "Custody image and template" in page and "Overdue" in page
+    # The period reports: it fell due in 2025 and is still held.
+    start = datetime(2024, 1, 1, tzinfo=dt_timezone.utc)
+    rows = outstanding_deletions(forces=[personas.force_a, personas.force_b], start=start, end=now, as_of=now,
+                                 policy=PolicyTimeline())
+    held = [r for r in rows if r["kind"] == "custody_image"]
+    assert [(r["object_id"], r["force_id"]) for r in held] == [(wanted.pk, personas.force_a.pk)]
+
+    retention_run()
+    assert not [r for r in deletions_report(user=personas.auditor)["outstanding"] if r["kind"] == "custody_image"]
+    rows = outstanding_deletions(forces=[personas.force_a], start=start, end=now, as_of=now, policy=PolicyTimeline())
+    assert not [r for r in rows if r["kind"] == "custody_image"]
