@@ -290,3 +290,38 @@ def test_an_unconvicted_persons_image_past_its_period_counts_as_outstanding_unti
     assert not [r for r in deletions_report(user=personas.auditor)["outstanding"] if r["kind"] == "custody_image"]
     rows = outstanding_deletions(forces=[personas.force_a], start=start, end=now, as_of=now, policy=PolicyTimeline())
     assert not [r for r in rows if r["kind"] == "custody_image"]
+
+
+def test_a_national_purpose_longer_than_its_limit_is_a_400_naming_it_and_nothing_is_written(
+        personas, photos, galleries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from oversight import bounds
+
+    before = (RfrSearch.objects.count(), NationalSearchNotice.objects.count(), AuditEvent.objects.count())
+    response = personas.api(personas.operator_b).post("/api/rfr/searches/", {
+        "probe": SimpleUploadedFile("p.jpg", photos[SAME_PERSON[1]], content_type="image/jpeg"),
+        "crime_reference": "NW/1/26", "probe_source": "cctv", "scope": "national",
+        "national_purpose": PURPOSE + " " + "p" * bounds.NOTE, "authorised_by": personas.approver_b.pk})
+    assert response.status_code == 400, response.content
+    assert response.json()["national_purpose"][0].startswith("national purpose is too long: ")
+    assert "the limit is 2,000" in response.json()["national_purpose"][0]
+    assert (RfrSearch.objects.count(), NationalSearchNotice.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_deletion_reason_longer_than_its_limit_refuses_the_deletion_and_the_image_stays(personas, galleries):
+    from oversight import bounds
+
+    wanted, _, _ = galleries
+    events = AuditEvent.objects.count()
+    response = personas.api(personas.admin_a).post(f"/api/gallery/{wanted.pk}/delete/",
+                                                   {"reason": "r" * (bounds.NOTE + 1)}, format="json")
+    assert response.status_code == 400
+    assert response.json()["reason"] == ["the reason is too long: 2,001 characters; the limit is 2,000"]
+    wanted.refresh_from_db()
+    assert wanted.deleted_at is None and wanted.embedding is not None and wanted.image
+    assert wanted.image.storage.exists(wanted.image.name)
+    assert AuditEvent.objects.count() == events
+    from matching.models import Deletion
+
+    assert not Deletion.objects.filter(kind="custody_image").exists()
