@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from deployments.models import WatchlistEntry
 from matching.models import (
-    Alert, CustodyImage, Deletion, DeletionKind, Device, FacesProcessed, NationalSearchNotice, OifrCheck,
+    Alert, CustodyImage, Deletion, DeletionKind, Device, FacesProcessed, GalleryKind, NationalSearchNotice, OifrCheck,
     RfrCandidate, RfrSearch,
     VideoFeed, WatchlistTemplate,
 )
 from oversight.models import PolicySetting, Role
-from oversight.permissions import scope_to_forces
+from oversight.permissions import CHANGE, forces_with, scope_to_forces
 
 OVERSIGHT = (Role.OVERSIGHT_AUDITOR, Role.OVERSIGHT_ADMIN)
 
@@ -37,6 +37,11 @@ def video_feed_list(*, user) -> QuerySet[VideoFeed]:
 
 def gallery_list(*, user) -> QuerySet[CustodyImage]:
     return scope_to_forces(CustodyImage.objects.all(), user)
+
+
+def custody_images_deletable(*, user) -> QuerySet[CustodyImage]:
+    """The custody images of the forces whose records `user` may change: their own force's, never another's."""
+    return CustodyImage.objects.filter(kind=GalleryKind.CUSTODY, force__in=forces_with(user, CHANGE))
 
 
 def rfr_search_list(*, user) -> QuerySet[RfrSearch]:
