@@ -419,7 +419,9 @@ def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: date
         begun = (datetime.combine(image["taken_on"], time.min, tzinfo=dt_timezone.utc)
                  if image["taken_on"] is not None else image["created_at"])
         due = begun + timedelta(days=days)
-        if start <= due < end and due < as_of:
+        # One that entered the gallery already past its period (taken long before) is counted from its entry:
+        # it was not held before then.
+        if start <= max(due, image["created_at"]) < end and due < as_of:
             rows.append({"kind": "custody_image", "force_id": image["force_id"], "deployment_id": None,
                          "object_type": "matching.custodyimage", "object_id": image["pk"], "due_at": due,
                          "items": 1})

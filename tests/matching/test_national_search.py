@@ -285,11 +285,21 @@ def test_an_unconvicted_persons_image_past_its_period_counts_as_outstanding_unti
                                  policy=PolicyTimeline())
     held = [r for r in rows if r["kind"] == "custody_image"]
     assert [(r["object_id"], r["force_id"]) for r in held] == [(wanted.pk, personas.force_a.pk)]
+    # The oversight dashboard counts it among the deletions overdue: in the year it entered the gallery, since it
+    # was already past its period (30 Dec 2024) when it did.
+    from oversight.reports.selectors import oversight_dashboard
+
+    def overdue_on_the_dashboard(force):
+        year = timezone.localtime(wanted.created_at).year
+        return next(r for r in oversight_dashboard(year=year)["rows"] if r["force"] == force)["deletions_overdue"]
+
+    assert overdue_on_the_dashboard(personas.force_a) == 1 and overdue_on_the_dashboard(personas.force_b) == 0
 
     retention_run()
     assert not [r for r in deletions_report(user=personas.auditor)["outstanding"] if r["kind"] == "custody_image"]
     rows = outstanding_deletions(forces=[personas.force_a], start=start, end=now, as_of=now, policy=PolicyTimeline())
     assert not [r for r in rows if r["kind"] == "custody_image"]
+    assert overdue_on_the_dashboard(personas.force_a) == 0
 
 
 def test_a_national_purpose_longer_than_its_limit_is_a_400_naming_it_and_nothing_is_written(
