@@ -28,7 +28,7 @@ COMPLAINT = 5_000  # a member of the public's account, or the force's answer to 
 # Nothing the product records happened before police facial recognition began in England and Wales: facial
 # search of the national custody images came in 2014, the first live deployments in 2015 and later.
 RECORDS_BEGIN = date(2014, 1, 1)
-# No photograph a force holds of a person is older than this (custody photography was on film before).
+# No photograph a force holds of a person is older than this: an earlier date is a slip of the keyboard.
 PHOTOS_BEGIN = date(1950, 1, 1)
 
 # A consultation about a deployment is held in the run-up to it: one more than three years old is about
