@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 
 from deployments.geo import validate_polygon
+from oversight import bounds
 from oversight.models import Force, LegalBasis, PolicySetting, Rank, User
 
 
@@ -124,9 +125,10 @@ class Deployment(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.LFR)
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    policing_objective = models.TextField(blank=True)
-    intelligence_case = models.TextField(blank=True)
-    watchlist_criteria = models.TextField(blank=True, help_text="Who may be put on the watchlist, and why.")
+    policing_objective = models.TextField(max_length=bounds.TEXT, blank=True)
+    intelligence_case = models.TextField(max_length=bounds.TEXT, blank=True)
+    watchlist_criteria = models.TextField(max_length=bounds.TEXT, blank=True,
+                                          help_text="Who may be put on the watchlist, and why.")
     location_name = models.CharField(max_length=200, blank=True)
     latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
@@ -134,14 +136,15 @@ class Deployment(models.Model):
                                            validators=[MinValueValidator(1), MaxValueValidator(50_000)])
     polygon = models.JSONField(null=True, blank=True, validators=[validate_polygon],
                                help_text="[[lon, lat], ...]: at least three corners.")
-    location_justification = models.TextField(blank=True, help_text="Why watchlisted people are expected there.")
+    location_justification = models.TextField(max_length=bounds.TEXT, blank=True,
+                                              help_text="Why watchlisted people are expected there.")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     algorithm_version = models.ForeignKey(AlgorithmVersion, on_delete=models.PROTECT, related_name="deployments")
     threshold = models.FloatField(validators=UNIT_INTERVAL)
-    public_notice_plan = models.TextField(blank=True)
+    public_notice_plan = models.TextField(max_length=bounds.TEXT, blank=True)
     critical_threat_exemption = models.BooleanField(default=False)
-    critical_threat_reason = models.TextField(blank=True)
+    critical_threat_reason = models.TextField(max_length=bounds.TEXT, blank=True)
     # Covert use is always refused (rule 7); the flag exists so that a request for it is refused visibly.
     covert = models.BooleanField(default=False)
     legal_bases = models.ManyToManyField(LegalBasis, blank=True, related_name="+")
@@ -297,19 +300,24 @@ class ProportionalityAssessment(models.Model):
 
     deployment = models.OneToOneField(Deployment, on_delete=models.PROTECT, related_name="assessment")
     legitimate_aim = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="+")
-    strict_necessity = models.TextField()
-    alternatives_considered = models.TextField(help_text="Less intrusive means considered, and why each was rejected.")
+    strict_necessity = models.TextField(max_length=bounds.TEXT)
+    alternatives_considered = models.TextField(max_length=bounds.TEXT,
+                                               help_text="Less intrusive means considered, and why each was rejected.")
     expected_faces = models.PositiveIntegerField(help_text="Faces expected to pass the cameras during the window.")
-    community_impact = models.TextField(help_text="Community and equality impact.")
+    community_impact = models.TextField(max_length=bounds.TEXT, help_text="Community and equality impact.")
     # Community engagement, recorded as facts an approver and an auditor can check, not folded into one line.
-    engagement_consulted = models.TextField(blank=True, help_text="Who was consulted: groups, organisations, "
-                                                                  "representatives (or why no one was).")
-    engagement_on = models.DateField(null=True, blank=True, help_text="When they were consulted.")
-    engagement_feedback = models.TextField(blank=True, help_text="What they said, and what changed because of it.")
-    collateral_intrusion = models.TextField()
-    conclusion = models.TextField()
+    engagement_consulted = models.TextField(max_length=bounds.TEXT, blank=True,
+                                            help_text="Who was consulted: groups, organisations, "
+                                                      "representatives (or why no one was).")
+    engagement_on = models.DateField("the consultation date", null=True, blank=True,
+                                     help_text="When they were consulted.",
+                                     validators=[bounds.PastDate(within_years=bounds.CONSULTATION_YEARS)])
+    engagement_feedback = models.TextField(max_length=bounds.TEXT, blank=True,
+                                           help_text="What they said, and what changed because of it.")
+    collateral_intrusion = models.TextField(max_length=bounds.TEXT)
+    conclusion = models.TextField(max_length=bounds.TEXT)
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
-    decision_reasons = models.TextField(blank=True)
+    decision_reasons = models.TextField(max_length=bounds.TEXT, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -339,8 +347,10 @@ class Consultation(models.Model):
     deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="consultations")
     body = models.CharField(max_length=20, choices=ConsultedBody.choices)
     name = models.CharField(max_length=200, help_text="Who exactly: the group, council or people consulted.")
-    held_on = models.DateField()
-    said = models.TextField(help_text="What they said, and what changed because of it.")
+    held_on = models.DateField("the date it was held",
+                               validators=[bounds.PastDate(within_years=bounds.CONSULTATION_YEARS)])
+    said = models.TextField("what they said", max_length=bounds.TEXT,
+                            help_text="What they said, and what changed because of it.")
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 
@@ -362,7 +372,7 @@ class WatchlistCategory(models.Model):
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="watchlist_categories")
     code = models.SlugField(max_length=60)
     name = models.CharField(max_length=120)
-    public_description = models.TextField()
+    public_description = models.TextField(max_length=bounds.NOTE)
     published = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -384,7 +394,7 @@ class Watchlist(models.Model):
     changed_at = models.DateTimeField(help_text="Its last change; a review must come after it.")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    review_notes = models.TextField(blank=True)
+    review_notes = models.TextField(max_length=bounds.TEXT, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:
@@ -442,16 +452,18 @@ class WatchlistEntry(models.Model):
     category = models.ForeignKey(WatchlistCategory, on_delete=models.PROTECT, related_name="entries")
     legal_bases = models.ManyToManyField(LegalBasis, related_name="+")
     subject_kind = models.CharField(max_length=12, choices=SubjectKind.choices)
-    justification = models.TextField(help_text="Why including this person is necessary and proportionate.")
-    extra_justification = models.TextField(blank=True)
+    justification = models.TextField(max_length=bounds.NOTE,
+                                     help_text="Why including this person is necessary and proportionate.")
+    extra_justification = models.TextField(max_length=bounds.NOTE, blank=True)
     image = models.FileField(upload_to=entry_image_path, max_length=300)
     image_sha256 = models.CharField(max_length=64, editable=False)
     image_source_system = models.CharField(max_length=120)
-    image_date = models.DateField()
+    image_date = models.DateField("the image date", validators=[bounds.PastDate(earliest=bounds.PHOTOS_BEGIN)])
     quality_check = models.CharField(max_length=8, choices=QualityCheck.choices)
     quality_note = models.CharField(max_length=300, blank=True)
     under_18 = models.BooleanField(default=False)
-    harm_justification = models.TextField(blank=True, help_text="Under-18s: the significant risk of harm.")
+    harm_justification = models.TextField(max_length=bounds.NOTE, blank=True,
+                                          help_text="Under-18s: the significant risk of harm.")
     second_approver = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     second_approved_at = models.DateTimeField(null=True, blank=True)
     unconvicted = models.BooleanField(default=False)
@@ -502,7 +514,7 @@ class Authorisation(models.Model):
     approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     approver_rank = models.PositiveSmallIntegerField(choices=Rank.choices, null=True)
     urgent = models.BooleanField(default=False)
-    reasons = models.TextField()
+    reasons = models.TextField(max_length=bounds.TEXT)
     decided_at = models.DateTimeField()
     # What exactly was authorised: the window, place and threshold at the time of the decision.
     starts_at = models.DateTimeField()
@@ -523,7 +535,7 @@ class Authorisation(models.Model):
     urgent_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     urgent_reviewer_rank = models.PositiveSmallIntegerField(choices=Rank.choices, null=True, blank=True)
     urgent_reviewed_at = models.DateTimeField(null=True, blank=True)
-    urgent_review_reasons = models.TextField(blank=True)
+    urgent_review_reasons = models.TextField(max_length=bounds.TEXT, blank=True)
 
     class Meta:
         ordering = ["deployment", "decided_at", "id"]
@@ -542,10 +554,12 @@ class PostDeploymentReview(models.Model):
     """The review after a deployment ends (rule 23)."""
 
     deployment = models.OneToOneField(Deployment, on_delete=models.PROTECT, related_name="review")
-    outcomes_against_objective = models.TextField()
+    outcomes_against_objective = models.TextField(max_length=bounds.TEXT)
     false_alerts = models.PositiveIntegerField()
-    complaints = models.TextField(help_text="Complaints received and how they were handled ('none' if none).")
-    deletion_evidence = models.TextField(help_text="Evidence that watchlist and alert data were deleted.")
+    complaints = models.TextField(max_length=bounds.TEXT,
+                                  help_text="Complaints received and how they were handled ('none' if none).")
+    deletion_evidence = models.TextField(max_length=bounds.TEXT,
+                                         help_text="Evidence that watchlist and alert data were deleted.")
     due_at = models.DateTimeField()
     reviewed_at = models.DateTimeField()
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

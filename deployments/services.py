@@ -27,6 +27,7 @@ from deployments.models import (
     Kind, PolicyDocument, PostDeploymentReview, ProportionalityAssessment, Status, Watchlist, WatchlistCategory,
     WatchlistEntry,
 )
+from oversight import bounds
 from oversight.audit.log import audit_record, snapshot
 from oversight.models import Force, LegalBasis, LegalBasisKind, Role, User
 from oversight.permissions import ADMINISTER, AUTHORISE, CHANGE, can, require, require_role
@@ -342,9 +343,12 @@ def assessment_save(*, actor: User, deployment: Deployment, legitimate_aim: str,
     version = aim.version_at(now) if aim else None
     if version is None or version.kind != LegalBasisKind.AIM:
         raise ValidationError({"legitimate_aim": f"{legitimate_aim!r} is not an Article 8(2) aim in the register"})
-    if engagement_on is not None and engagement_on > timezone.localdate(now):
-        raise ValidationError({"engagement_on": "a consultation that has not happened yet cannot be recorded; "
-                                                "give the date it took place"})
+    out_of_bounds = bounds.problems(
+        ProportionalityAssessment, strict_necessity=strict_necessity, alternatives_considered=alternatives_considered,
+        community_impact=community_impact, collateral_intrusion=collateral_intrusion, conclusion=conclusion,
+        engagement_consulted=engagement_consulted, engagement_on=engagement_on, engagement_feedback=engagement_feedback)
+    if out_of_bounds:
+        raise ValidationError(out_of_bounds)
     with transaction.atomic(), _history(actor):
         deployment = _locked(deployment)
         transitions.target(deployment, "edit")
@@ -384,10 +388,9 @@ def consultation_record(*, actor: User, deployment: Deployment, body: str, name:
         errors["name"] = "name the group, council or people consulted"
     if held_on is None:
         errors["held_on"] = "give the date it took place"
-    elif held_on > timezone.localdate(now):
-        errors["held_on"] = "a consultation that has not happened yet cannot be recorded; give the date it took place"
     if not (said or "").strip():
         errors["said"] = "say what they said, and what changed because of it"
+    errors = bounds.problems(Consultation, name=(name or "").strip(), held_on=held_on, said=(said or "").strip()) | errors
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(), _history(actor):
@@ -395,7 +398,7 @@ def consultation_record(*, actor: User, deployment: Deployment, body: str, name:
         if deployment.status in CONSULTATION_CLOSED:
             raise ValidationError({"status": f"this deployment is {deployment.get_status_display().lower()}: "
                                              f"engagement is recorded before and during a deployment"})
-        consultation = Consultation.objects.create(deployment=deployment, body=body, name=name.strip()[:200],
+        consultation = Consultation.objects.create(deployment=deployment, body=body, name=name.strip(),
                                                    held_on=held_on, said=said.strip(), recorded_by=actor,
                                                    recorded_at=now)
         audit_record(actor=actor, action=actions.CONSULTATION_RECORD, obj=consultation, force=deployment.force,

@@ -122,3 +122,10 @@ class OifrCheckForm(forms.Form):
         label="Declaration of the risk of significant harm (required in a private place)",
         help_text="Required in a home, school, medical facility, place of worship or other private place: "
                   "say what significant harm the check prevents.")
+
+
+class CustodyImageDeleteForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is the image deleted?",
+                             help_text="For example: the person was never convicted, asked for the image to be "
+                                       "deleted, and the application was granted.",
+                             error_messages={"required": "say why the image is deleted"})

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from pgvector.django import HnswIndex, VectorField
 
+from oversight import bounds
+
 EMBEDDING_SIZE = 128
 
 
@@ -118,7 +120,7 @@ class VendorPackage(models.Model):
     deletion_confirmed_at = models.DateTimeField(null=True, blank=True)
     deletion_confirmed_by = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL,
                                               related_name="+")
-    deletion_statement = models.TextField(blank=True)
+    deletion_statement = models.TextField(max_length=bounds.NOTE, blank=True)
 
     class Meta:
         ordering = ["deployment", "-created_at", "-id"]
@@ -172,7 +174,7 @@ class Adjudication(models.Model):
 
     alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="adjudication")
     decision = models.CharField(max_length=20, choices=Decision.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=bounds.NOTE, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
 
@@ -217,7 +219,7 @@ class LegalHold(models.Model):
     """Keeps an alert's image and template past the retention period, with a reason and a reference."""
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="holds")
-    reason = models.TextField()
+    reason = models.TextField(max_length=bounds.NOTE)
     reference = models.CharField(max_length=80)
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     placed_at = models.DateTimeField()
@@ -248,7 +250,8 @@ class CustodyImage(models.Model):
     kind = models.CharField(max_length=12, choices=GalleryKind.choices, default=GalleryKind.CUSTODY)
     subject_reference = models.CharField(max_length=64, help_text="Pseudonymous reference in the force's system.")
     source_system = models.CharField(max_length=80, default="PND")
-    taken_on = models.DateField(null=True, blank=True)
+    taken_on = models.DateField("the date the photo was taken", null=True, blank=True,
+                                validators=[bounds.PastDate(earliest=bounds.PHOTOS_BEGIN)])
     unconvicted = models.BooleanField(default=False)
     deletion_granted = models.BooleanField(default=False, help_text="A granted deletion application blocks use.")
     face_model = models.ForeignKey(FaceModel, on_delete=models.PROTECT, related_name="+")
@@ -300,7 +303,7 @@ class RfrSearch(models.Model):
     probe_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     scope = models.CharField(max_length=10, choices=SearchScope.choices, default=SearchScope.LOCAL)
-    national_purpose = models.TextField(blank=True)
+    national_purpose = models.TextField(max_length=bounds.NOTE, blank=True)
     authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
 
@@ -336,7 +339,7 @@ class RfrCandidate(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=bounds.NOTE, blank=True)
 
     class Meta:
         ordering = ["search", "rank"]
@@ -378,7 +381,7 @@ class OifrCheck(models.Model):
     reason = models.CharField(max_length=20, choices=OifrReason.choices)
     subject_category = models.CharField(max_length=12, choices=OifrSubjectCategory.choices)
     place_type = models.CharField(max_length=16, choices=PlaceType.choices)
-    harm_declaration = models.TextField(blank=True)
+    harm_declaration = models.TextField(max_length=bounds.NOTE, blank=True)
     face_model = models.ForeignKey(FaceModel, on_delete=models.PROTECT, related_name="+")
     threshold = models.FloatField()
     matched = models.ForeignKey(CustodyImage, null=True, blank=True, on_delete=models.PROTECT, related_name="+",

@@ -1,19 +1,19 @@
 """Reads of the matcher layer: one selector per kind of object, returning exactly what a user may see."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from deployments.models import WatchlistEntry
 from matching.models import (
-    Alert, CustodyImage, Deletion, DeletionKind, Device, FacesProcessed, NationalSearchNotice, OifrCheck,
+    Alert, CustodyImage, Deletion, DeletionKind, Device, FacesProcessed, GalleryKind, NationalSearchNotice, OifrCheck,
     RfrCandidate, RfrSearch,
     VideoFeed, WatchlistTemplate,
 )
-from oversight.models import Role
-from oversight.permissions import scope_to_forces
+from oversight.models import PolicySetting, Role
+from oversight.permissions import CHANGE, forces_with, scope_to_forces
 
 OVERSIGHT = (Role.OVERSIGHT_AUDITOR, Role.OVERSIGHT_ADMIN)
 
@@ -37,6 +37,11 @@ def video_feed_list(*, user) -> QuerySet[VideoFeed]:
 
 def gallery_list(*, user) -> QuerySet[CustodyImage]:
     return scope_to_forces(CustodyImage.objects.all(), user)
+
+
+def custody_images_deletable(*, user) -> QuerySet[CustodyImage]:
+    """The custody images of the forces whose records `user` may change: their own force's, never another's."""
+    return CustodyImage.objects.filter(kind=GalleryKind.CUSTODY, force__in=forces_with(user, CHANGE))
 
 
 def rfr_search_list(*, user) -> QuerySet[RfrSearch]:
@@ -138,5 +143,21 @@ def deletions_report(*, user, now: datetime | None = None) -> dict:
         due_at, _ = alert_due_at(alert)
         if due_at < now:
             outstanding.append({"kind": DeletionKind.ALERT_MEDIA, "deployment": alert.deployment_id,
+                                "due_at": due_at, "overdue": True, "items": 1})
+    # Custody images of people never convicted, past their retention period: each force's own images.
+    from matching.services.retention import custody_image_due_at
+
+    # Only an image older than the shortest period any version of the policy gave can be overdue: the rest are
+    # left in the database, and each candidate is judged by the version that governs it.
+    periods = [v for v in PolicySetting.objects.filter(key="retention.unconvicted_custody_image_days")
+               .values_list("value", flat=True) if isinstance(v, int)]
+    images = scope_to_forces(CustodyImage.objects.filter(unconvicted=True, deleted_at__isnull=True), user)
+    if periods:
+        oldest = now - timedelta(days=min(periods))
+        images = images.filter(Q(taken_on__lte=oldest.date()) | Q(taken_on__isnull=True, created_at__lt=oldest))
+    for image in images.only("pk", "force_id", "created_at", "taken_on"):
+        due_at, _ = custody_image_due_at(image)
+        if due_at < now:
+            outstanding.append({"kind": DeletionKind.CUSTODY_IMAGE, "deployment": None,
                                 "due_at": due_at, "overdue": True, "items": 1})
     return {"done": summary, "outstanding": outstanding}

@@ -27,4 +27,7 @@ urlpatterns = [
     path("oifr/<int:pk>/", views.oifr_detail, name="oifr-detail"),
     path("oifr/<int:pk>/candidate-image/", views.oifr_candidate_image, name="oifr-candidate-image"),
     path("retention/", views.retention, name="retention"),
+    path("custody-images/", views.custody_image_list, name="custody-image-list"),
+    path("custody-images/<int:pk>/delete/", views.custody_image_delete, name="custody-image-delete"),
+    path("custody-images/<int:pk>/image/", views.custody_image_photo, name="custody-image-photo"),
 ]

@@ -25,11 +25,11 @@ from deployments.files import face_image_response
 from deployments.models import Kind, Status
 from deployments.selectors import deployment_list, watchlist_category_list
 from matching import selectors
-from matching.services import adjudication, feeds, live, rfr
+from matching.services import adjudication, feeds, live, retention as retention_services, rfr
 from matching.images import MAX_UPLOAD_BYTES, PhotoInMemory, image_preview_data_uri
 from matching.forms import (
-    CandidateMarkForm, DecisionForm, DeviceForm, EngagementForm, OifrCheckForm, RfrSearchForm, VideoFeedForm,
-    show_errors,
+    CandidateMarkForm, CustodyImageDeleteForm, DecisionForm, DeviceForm, EngagementForm, OifrCheckForm,
+    RfrSearchForm, VideoFeedForm, show_errors,
 )
 from matching.models import (
     PRIVATE_PLACES, AlertStatus, CandidateStatus, Decision, DeletionKind, Outcome, VideoFeedStatus,
@@ -462,6 +462,51 @@ def _oifr_result(request, check, *, photo_uri: str | None = None):
 def oifr_detail(request, pk: int):
     check = get_object_or_404(selectors.oifr_check_list(user=request.user).select_related("matched", "officer"), pk=pk)
     return _oifr_result(request, check)
+
+
+# --- custody images ---------------------------------------------------------------------------------
+IMAGES_SHOWN = 50
+
+
+@login_required
+def custody_image_list(request):
+    """A force's own custody images, newest first or found by the person's reference, each with a way to delete."""
+    images = selectors.custody_images_deletable(user=request.user).select_related("force")
+    reference = (request.GET.get("reference") or "").strip()[:64]
+    if reference:
+        images = images.filter(subject_reference__iexact=reference)
+    return render(request, "matching/custody_images.html", {
+        "images": images.order_by("-created_at", "-id")[:IMAGES_SHOWN], "reference": reference,
+        "shown": IMAGES_SHOWN, "may_delete": can(request.user, CHANGE, request.user.force)})
+
+
+def _custody_image(request, pk: int):
+    return get_object_or_404(selectors.custody_images_deletable(user=request.user).select_related("force"), pk=pk)
+
+
+@login_required
+def custody_image_photo(request, pk: int):
+    image = _custody_image(request, pk)
+    return face_image_response(image.image, name=f"custody-image-{image.pk}")
+
+
+@login_required
+def custody_image_delete(request, pk: int):
+    """Delete one of the force's own custody images, with the reason, through the service the API uses."""
+    image = _custody_image(request, pk)
+    form = CustodyImageDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retention_services.custody_image_delete(actor=request.user, image=image,
+                                                    reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"The custody image of {image.subject_reference} is deleted: no search of "
+                                      f"any force will return it.")
+            return redirect("custody-image-list")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "matching/custody_image_delete.html", {"image": image, "form": form}, status=status)
 
 
 # --- retention -------------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ def navigation(request) -> dict:
         links += [
             ("Deployments", reverse("deployment-list")),
             ("Live", reverse("live-list")),
-            *([("RFR search", reverse("rfr-search")), ("OIFR check", reverse("oifr-check"))] if user.force_id
+            *([("RFR search", reverse("rfr-search")), ("OIFR check", reverse("oifr-check")),
+               ("Custody images", reverse("custody-image-list"))] if user.force_id
               else [("RFR searches", reverse("rfr-search"))]),
             ("Complaints", reverse("complaint-list")),
             ("Retention", reverse("retention")),

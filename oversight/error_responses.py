@@ -3,6 +3,8 @@
 - The database is unreachable (stopped, restarting, the network between us down): 503 with `Retry-After`, so
   that a camera or a script knows to wait and send again, and a person sees a page that says so in plain words.
 - The request body is larger than the site accepts: 413 naming the limit.
+- A refusal by a service that the page did not put on its form (a text longer than its field allows, say, met
+  when the record is saved): 400 naming each field and what is wrong with it, having written nothing.
 - A page that does not exist: the product's own 404, also when debug is on (as in the demo), so that the public is
   never shown Django's debug page listing every URL pattern.
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.template.loader import render_to_string
@@ -69,7 +71,22 @@ def service_not_ready(request, exc) -> HttpResponse:
                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def refused(request, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        if _is_api(request):
+            return JsonResponse({field: [str(m) for m in messages] for field, messages in exc.message_dict.items()},
+                                status=400)
+        said = "; ".join(f"{field.replace('_', ' ')}: {' '.join(messages)}"
+                         for field, messages in exc.message_dict.items())
+    else:
+        said = " ".join(exc.messages)
+    return _answer(request, status=400, title="Not saved",
+                   message=f"Nothing was saved: {said}. Go back, change it and send it again.")
+
+
 def response_for(request, exc) -> HttpResponse | None:
+    if isinstance(exc, ValidationError):
+        return refused(request, exc)
     if isinstance(exc, ServiceNotReady):
         return service_not_ready(request, exc)
     if isinstance(exc, (OperationalError, InterfaceError)):

@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from oversight import bounds
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Force(models.Model):
@@ -134,11 +136,11 @@ class LegalBasisVersion(models.Model):
     legal_basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
-    meaning = models.TextField(help_text="Plain-language meaning, as published.")
+    meaning = models.TextField(max_length=bounds.TEXT, help_text="Plain-language meaning, as published.")
     kind = models.CharField(max_length=20, choices=LegalBasisKind.choices)
     source = models.CharField(max_length=200, blank=True, help_text="Statute, case or guidance.")
     effective_from = models.DateTimeField()
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=bounds.NOTE, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -161,7 +163,7 @@ class PolicySetting(models.Model):
     version = models.PositiveIntegerField()
     value = models.JSONField()
     effective_from = models.DateTimeField()
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=bounds.NOTE, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -187,7 +189,7 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(max_length=300, blank=True)
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=bounds.TEXT, blank=True)
     leaf_hash = models.BinaryField(max_length=32)
 
     class Meta:

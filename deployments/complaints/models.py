@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from oversight import bounds
+
 
 class ComplaintSubject(models.TextChoices):
     DEPLOYMENT = "deployment", "A live facial recognition deployment"
@@ -41,10 +43,10 @@ class Complaint(models.Model):
     subject = models.CharField(max_length=16, choices=ComplaintSubject.choices)
     deployment = models.ForeignKey("deployments.Deployment", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="complaints")
-    happened_on = models.DateField(null=True, blank=True)
+    happened_on = models.DateField("the date it happened", null=True, blank=True, validators=[bounds.PastDate()])
     place = models.CharField(max_length=200, blank=True)
     # Personal data: blanked by the retention run.
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=bounds.COMPLAINT, blank=True)
     contact_name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
@@ -55,12 +57,12 @@ class Complaint(models.Model):
     received_at = models.DateTimeField()
     triage_due_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED)
-    triage_note = models.TextField(blank=True)
+    triage_note = models.TextField(max_length=bounds.NOTE, blank=True)
     triaged_at = models.DateTimeField(null=True, blank=True)
     triaged_by = models.ForeignKey("oversight.User", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     response_due_at = models.DateTimeField(null=True, blank=True)
-    response = models.TextField(blank=True)
+    response = models.TextField(max_length=bounds.COMPLAINT, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     responded_by = models.ForeignKey("oversight.User", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")

@@ -24,12 +24,13 @@ from deployments.complaints.models import (
 )
 from deployments.lifecycle import deployment_is_over
 from deployments.models import Deployment, Kind, Status
+from oversight import bounds
 from oversight.audit.log import audit_record
 from oversight.models import OVERSIGHT_ROLES, Force, Role
 from oversight.permissions import VIEW, can, require_role
 from oversight.policy import policy_value
 
-DESCRIPTION_MAX_CHARS = 5000
+DESCRIPTION_MAX_CHARS = bounds.COMPLAINT
 DESCRIPTION_MIN_CHARS = 20
 ANSWER_MIN_CHARS = 20
 ANSWERING_ROLES = (Role.FORCE_ADMIN, Role.FORCE_APPROVER)
@@ -94,10 +95,8 @@ def complaint_file(*, force: Force, subject: str, description: str, deployment_r
     description = (description or "").strip()
     if len(description) < DESCRIPTION_MIN_CHARS:
         errors["description"] = f"say what happened (at least {DESCRIPTION_MIN_CHARS} characters)"
-    elif len(description) > DESCRIPTION_MAX_CHARS:
-        errors["description"] = f"keep it to {DESCRIPTION_MAX_CHARS} characters; you can send more later"
-    if happened_on is not None and happened_on > timezone.localdate(now):
-        errors["happened_on"] = "the date is in the future"
+    errors |= bounds.problems(Complaint, description=description, happened_on=happened_on,
+                              place=(place or "").strip(), contact_name=(contact_name or "").strip())
     contact_email = (contact_email or "").strip()
     if contact_email:
         try:
@@ -116,6 +115,9 @@ def complaint_file(*, force: Force, subject: str, description: str, deployment_r
                 deployment = _deployment_named(deployment_reference, force)
             except ValidationError as error:
                 errors |= {k: v[0] for k, v in error.message_dict.items()}
+    if deployment is not None and happened_on is not None and happened_on < timezone.localdate(deployment.starts_at):
+        errors["happened_on"] = (f"the date it happened cannot be before {deployment.starts_at:%-d %b %Y}, when "
+                                 f"the deployment you name began")
     if errors:
         raise ValidationError(errors)
     key = sender_key(address)
@@ -130,7 +132,7 @@ def complaint_file(*, force: Force, subject: str, description: str, deployment_r
                                    "please try again later")
         complaint = Complaint.objects.create(
             reference=new_reference(), force=force, subject=subject, deployment=deployment, happened_on=happened_on,
-            place=(place or "").strip()[:200], description=description, contact_name=(contact_name or "").strip(),
+            place=(place or "").strip(), description=description, contact_name=(contact_name or "").strip(),
             contact_email=contact_email, contact_phone=contact_phone, sender_key=key, received_at=now,
             triage_due_at=_due(now, "complaints.triage_days"))
         audit_record(actor=None, action=actions.COMPLAINT_FILE, obj=complaint, force=force,

@@ -1,6 +1,6 @@
 """Installing a face model a force holds a licence for: check the file, calibrate it, offer it to authorisations.
 
-`model_install` checks that the file is ONNX, that it runs on the chips of its template (dlib's 150 px or
+`model_install` checks the file before anything else: that it is ONNX, that it runs on the chips of its template (dlib's 150 px or
 ArcFace's 112 px alignment) and that it gives a 128-number template per face; measures it on a labelled folder
 of photos with the evaluation's own code (thresholds at false-match rates of 1% to 0.01%, and how many impostor
 comparisons the rates rest on); and only then writes: a copy of the file under its SHA-256, the algorithm
@@ -116,10 +116,11 @@ def model_install(*, actor, path: Path, template: str, name: str, version: str, 
         raise ModelRejected(f"{name!r} {version!r} gives no usable identifier: use letters and digits")
     if AlgorithmVersion.objects.filter(code=code).exists():
         raise ModelRejected(f"an algorithm {code} is already registered; give a new version")
+    # The file first: a bad model file gets its own answer, whatever is wrong with the folder as well.
+    digest = model_check(path, template)
     labelled = Path(labelled)
     if not (labelled / "labels.csv").is_file():
         raise ModelRejected(f"{labelled} has no labels.csv (columns file,identity): the model cannot be calibrated")
-    digest = model_check(path, template)
     try:
         result = evaluate_folder(labelled, FacePipeline(Path(path), embedder=template), progress, people=people)
     except ValueError as exc:

@@ -24,6 +24,7 @@ from matching import rules
 from matching.audit_actions import DELETION
 from matching.models import Alert, CustodyImage, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
 from matching.rules import _deployments_holding_watchlist_data, alert_due_at, probe_due_at, watchlist_due_at
+from oversight import bounds
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
 from oversight.policy import policy_in_force
@@ -135,6 +136,8 @@ def custody_image_delete(*, actor, image: CustodyImage, reason: str) -> CustodyI
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "say why the image is deleted, e.g. the person's application was granted"})
+    # Before the photo's file goes: a reason too long for the record refuses the deletion, never half of it.
+    bounds.require_text(reason, field="reason", limit=bounds.NOTE, label="the reason")
     now = timezone.now()
     with transaction.atomic():
         image = CustodyImage.objects.select_for_update().select_related("force").get(pk=image.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from matching.models import (
     CustodyImage, GalleryKind, NationalSearchNotice, OifrCheck, RfrCandidate, RfrSearch, SearchScope,
 )
 from matching.search import gallery_top, gallery_top_national
+from oversight import bounds
 from oversight.audit.log import audit_record
 from oversight.policy import policy_value
 from oversight.permissions import CHANGE, require
@@ -66,6 +68,10 @@ def rfr_search_run(*, actor, probe: bytes, crime_reference: str, probe_source: s
     result = rulebook.check(rules.RFR, deployment=deployment, force=force, facts=facts)
     if result.blocking:
         raise rulebook.RuleError(result.blocking)
+    out_of_bounds = bounds.problems(RfrSearch, crime_reference=(crime_reference or "").strip(),
+                                    national_purpose=(national_purpose or "").strip())
+    if out_of_bounds:  # before the probe is read for a face
+        raise ValidationError(out_of_bounds)
     embedding, _ = _largest_face_embedding(probe, field="probe", face_model=model)
     # Only images the probe's own face model made are comparable with it (the authorisation's algorithm's, or
     # the current one): another model's numbers live in another space, and any score against them is noise.

@@ -8,6 +8,8 @@ import pghistory
 from django.conf import settings
 from django.db import models
 
+from oversight import bounds
+
 
 class ReportKind(models.TextChoices):
     REGULATOR = "regulator", "Regulator report"
@@ -73,7 +75,7 @@ class ForceAudit(models.Model):
     """An audit of one force by the oversight body (Surveillance Camera Code principle 10)."""
 
     force = models.ForeignKey("oversight.Force", on_delete=models.PROTECT, related_name="+")
-    scope = models.TextField()
+    scope = models.TextField(max_length=bounds.TEXT)
     period_start = models.DateField()
     period_end = models.DateField(help_text="Inclusive.")
     status = models.CharField(max_length=8, choices=AuditStatus.choices, default=AuditStatus.OPEN)
@@ -119,7 +121,7 @@ class LinkedKind(models.TextChoices):
 class AuditFinding(models.Model):
     audit = models.ForeignKey(ForceAudit, on_delete=models.PROTECT, related_name="findings")
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    text = models.TextField()
+    text = models.TextField(max_length=bounds.TEXT)
     linked_kind = models.CharField(max_length=20, choices=LinkedKind.choices, blank=True)
     linked_id = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -141,7 +143,7 @@ class AuditRecommendation(models.Model):
     audit = models.ForeignKey(ForceAudit, on_delete=models.PROTECT, related_name="recommendations")
     finding = models.ForeignKey(AuditFinding, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="recommendations")
-    text = models.TextField()
+    text = models.TextField(max_length=bounds.TEXT)
     deadline = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
@@ -170,7 +172,7 @@ class RecommendationResponse(models.Model):
 
     recommendation = models.ForeignKey(AuditRecommendation, on_delete=models.PROTECT, related_name="responses")
     decision = models.CharField(max_length=20, choices=ResponseDecision.choices)
-    text = models.TextField()
+    text = models.TextField(max_length=bounds.TEXT)
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField()
 
@@ -221,7 +223,7 @@ class AuditSampleCheck(models.Model):
     image_provenance = models.CharField(max_length=3, choices=Answer.choices, blank=True)
     deleted_on_time = models.CharField(max_length=3, choices=Answer.choices, blank=True)
     decision_recorded = models.CharField(max_length=3, choices=Answer.choices, blank=True)
-    findings = models.TextField(blank=True)
+    findings = models.TextField(max_length=bounds.NOTE, blank=True)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     checked_at = models.DateTimeField()
 

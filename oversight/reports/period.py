@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
@@ -33,13 +34,15 @@ from deployments.models import (
 )
 from deployments.selectors import ExpectedFalseAlerts, false_match_rate
 from matching.models import (
-    Alert, Decision, Deletion, DeletionKind, FacesProcessed, LegalHold, NationalSearchNotice, OifrCheck, Outcome,
+    Alert, CustodyImage, Decision, Deletion, DeletionKind, FacesProcessed, LegalHold, NationalSearchNotice, OifrCheck,
+    Outcome,
     RfrCandidate, RfrSearch, VendorPackage, WatchlistTemplate,
 )
 from oversight.models import AuditEvent, Force, PolicySetting
 from oversight.reports.models import ForceAudit
 POLICY_KEYS = ("retention.watchlist_template_hours", "retention.alert_image_days", "retention.rfr_probe_days",
-               "review.post_deployment_days", "matching.threshold_floor", "complaints.personal_data_days")
+               "review.post_deployment_days", "matching.threshold_floor", "complaints.personal_data_days",
+               "retention.unconvicted_custody_image_days")
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -404,6 +407,24 @@ def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: date
         if start <= due < end and due < as_of:
             rows.append({"kind": "rfr_probe", "force_id": s["force_id"], "deployment_id": s["deployment_id"],
                          "object_type": "matching.rfrsearch", "object_id": s["pk"], "due_at": due, "items": 1})
+    # Custody images of people never convicted: the period in force when the image entered the gallery, counted
+    # from the day it was taken (else from that entry), as the retention run counts it.
+    images = (CustodyImage.objects.filter(force__in=forces, unconvicted=True, deleted_at__isnull=True,
+                                          created_at__lt=end)
+              .values("pk", "created_at", "taken_on", "force_id"))
+    for image in images:
+        days = policy.value("retention.unconvicted_custody_image_days", image["created_at"])
+        if days is None:
+            continue
+        begun = (datetime.combine(image["taken_on"], time.min, tzinfo=dt_timezone.utc)
+                 if image["taken_on"] is not None else image["created_at"])
+        due = begun + timedelta(days=days)
+        # One that entered the gallery already past its period (taken long before) is counted from its entry:
+        # it was not held before then.
+        if start <= max(due, image["created_at"]) < end and due < as_of:
+            rows.append({"kind": "custody_image", "force_id": image["force_id"], "deployment_id": None,
+                         "object_type": "matching.custodyimage", "object_id": image["pk"], "due_at": due,
+                         "items": 1})
     complaints = (Complaint.objects.filter(force__in=forces, closed_at__isnull=False, closed_at__lt=end,
                                            personal_data_deleted_at__isnull=True)
                   .values("pk", "closed_at", "force_id", "deployment_id"))

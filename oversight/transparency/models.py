@@ -13,6 +13,7 @@ import pgtrigger
 from django.db import models
 from django.db.models import F, Q
 
+from oversight import bounds
 from oversight.models import Checkpoint, Force, User
 
 
@@ -56,7 +57,7 @@ class TransparencyReport(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_reason = models.TextField(max_length=bounds.NOTE, blank=True)
 
     class Meta:
         ordering = ["force", "-period_start", "-period_end", "-version"]

@@ -41,10 +41,11 @@ def installed_dir(settings, tmp_path) -> Path:
     return settings.FACE_MODELS_DIR
 
 
-def _install(path: Path, *extra: str, template: str = "arcface112", version: str = "2021dec-licensed") -> str:
+def _install(path: Path, *extra: str, template: str = "arcface112", version: str = "2021dec-licensed",
+             labelled: Path = FACES_DIR) -> str:
     out = io.StringIO()
     call_command("model", "install", str(path), "--template", template, "--name", "Force SFace", "--version",
-                 version, "--labelled", str(FACES_DIR), "--people", str(PEOPLE), *extra, stdout=out)
+                 version, "--labelled", str(labelled), "--people", str(PEOPLE), *extra, stdout=out)
     return out.getvalue()
 
 
@@ -119,6 +120,38 @@ def test_a_file_that_is_not_onnx_is_refused_and_nothing_is_written(db, installed
     before = _writes()
     with pytest.raises(CommandError, match="licensed.onnx is not an ONNX model"):
         _install(path)
+    assert _writes() == before and not installed_dir.exists()
+
+
+@pytest.mark.parametrize("bad_file, says", [
+    ("missing", r"missing\.onnx is not a file"),
+    ("not_onnx", r"licensed\.onnx is not an ONNX model"),
+    ("wrong_size", r"output of shape \[1, 64\]"),
+])
+def test_a_bad_model_file_is_named_before_a_bad_labelled_folder(db, installed_dir, tmp_path, bad_file, says):
+    """The file is checked first: a bad model file gets its own answer even when the folder is wrong too."""
+    no_labels = tmp_path / "not-a-labelled-set"
+    no_labels.mkdir()
+    if bad_file == "missing":
+        path = tmp_path / "missing.onnx"
+    elif bad_file == "not_onnx":
+        path = tmp_path / "licensed.onnx"
+        path.write_bytes(b"PK\x03\x04 this is a zip of a vendor's installer, not a model")
+    else:
+        path = _tiny_model(tmp_path, 64)
+    before = _writes()
+    with pytest.raises(CommandError, match=says) as refused:
+        _install(path, labelled=no_labels)
+    assert "labels.csv" not in str(refused.value)
+    assert _writes() == before and not installed_dir.exists()
+
+
+def test_a_good_model_file_with_a_bad_labelled_folder_is_refused_for_the_folder(db, installed_dir, tmp_path):
+    no_labels = tmp_path / "not-a-labelled-set"
+    no_labels.mkdir()
+    before = _writes()
+    with pytest.raises(CommandError, match="has no labels.csv"):
+        _install(_tiny_model(tmp_path, 128), labelled=no_labels)
     assert _writes() == before and not installed_dir.exists()
 
 

@@ -247,3 +247,91 @@ def test_the_owning_force_deletes_through_the_api_and_no_other_force_can(persona
     assert done.status_code == 200 and done.json()["deleted_at"]
     again = personas.api(personas.admin_a).post(url, {"reason": "twice"}, format="json")
     assert again.status_code == 400 and "already deleted" in again.json()["image"][0]
+
+
+def test_an_unconvicted_persons_image_past_its_period_counts_as_outstanding_until_the_run_deletes_it(
+        personas, photos, galleries):
+    """Where deletions due but not done are counted (the retention page and API, the period reports), an overdue
+    custody image of a person never convicted is counted beside the other kinds; a convicted person's is not."""
+    from datetime import date, datetime, timedelta
+    from datetime import timezone as dt_timezone
+
+    from django.utils import timezone
+
+    from matching.models import CustodyImage
+    from matching.selectors import deletions_report
+    from matching.services.retention import retention_run
+    from oversight.reports.period import PolicyTimeline, outstanding_deletions
+
+    wanted, other, own = galleries
+    CustodyImage.objects.filter(pk__in=[wanted.pk, other.pk]).update(taken_on=date(2019, 1, 1))  # past six years
+    now = timezone.now()
+    due = [row for row in deletions_report(user=personas.auditor)["outstanding"] if row["kind"] == "custody_image"]
+    assert len(due) == 1 and due[0]["overdue"] and due[0]["items"] == 1
+    assert due[0]["due_at"] == datetime(2019, 1, 1, tzinfo=dt_timezone.utc) + timedelta(days=2190)
+    # Each force sees its own: North Wessex has nothing overdue.
+    assert not [r for r in deletions_report(user=personas.operator_b)["outstanding"] if r["kind"] == "custody_image"]
+    api = personas.api(personas.auditor).get("/api/retention/deletions/").json()
+    assert [r["kind"] for r in api["outstanding"]].count("custody_image") == 1
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(personas.auditor)
+    page = browser.get("/retention/").content.decode()
+    assert "Custody image and template" in page and "Overdue" in page
+    # The period reports: it fell due in 2025 and is still held.
+    start = datetime(2024, 1, 1, tzinfo=dt_timezone.utc)
+    rows = outstanding_deletions(forces=[personas.force_a, personas.force_b], start=start, end=now, as_of=now,
+                                 policy=PolicyTimeline())
+    held = [r for r in rows if r["kind"] == "custody_image"]
+    assert [(r["object_id"], r["force_id"]) for r in held] == [(wanted.pk, personas.force_a.pk)]
+    # The oversight dashboard counts it among the deletions overdue: in the year it entered the gallery, since it
+    # was already past its period (30 Dec 2024) when it did.
+    from oversight.reports.selectors import oversight_dashboard
+
+    def overdue_on_the_dashboard(force):
+        year = timezone.localtime(wanted.created_at).year
+        return next(r for r in oversight_dashboard(year=year)["rows"] if r["force"] == force)["deletions_overdue"]
+
+    assert overdue_on_the_dashboard(personas.force_a) == 1 and overdue_on_the_dashboard(personas.force_b) == 0
+
+    retention_run()
+    assert not [r for r in deletions_report(user=personas.auditor)["outstanding"] if r["kind"] == "custody_image"]
+    rows = outstanding_deletions(forces=[personas.force_a], start=start, end=now, as_of=now, policy=PolicyTimeline())
+    assert not [r for r in rows if r["kind"] == "custody_image"]
+    assert overdue_on_the_dashboard(personas.force_a) == 0
+
+
+def test_a_national_purpose_longer_than_its_limit_is_a_400_naming_it_and_nothing_is_written(
+        personas, photos, galleries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from oversight import bounds
+
+    before = (RfrSearch.objects.count(), NationalSearchNotice.objects.count(), AuditEvent.objects.count())
+    response = personas.api(personas.operator_b).post("/api/rfr/searches/", {
+        "probe": SimpleUploadedFile("p.jpg", photos[SAME_PERSON[1]], content_type="image/jpeg"),
+        "crime_reference": "NW/1/26", "probe_source": "cctv", "scope": "national",
+        "national_purpose": PURPOSE + " " + "p" * bounds.NOTE, "authorised_by": personas.approver_b.pk})
+    assert response.status_code == 400, response.content
+    assert response.json()["national_purpose"][0].startswith("national purpose is too long: ")
+    assert "the limit is 2,000" in response.json()["national_purpose"][0]
+    assert (RfrSearch.objects.count(), NationalSearchNotice.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_deletion_reason_longer_than_its_limit_refuses_the_deletion_and_the_image_stays(personas, galleries):
+    from oversight import bounds
+
+    wanted, _, _ = galleries
+    events = AuditEvent.objects.count()
+    response = personas.api(personas.admin_a).post(f"/api/gallery/{wanted.pk}/delete/",
+                                                   {"reason": "r" * (bounds.NOTE + 1)}, format="json")
+    assert response.status_code == 400
+    assert response.json()["reason"] == ["the reason is too long: 2,001 characters; the limit is 2,000"]
+    wanted.refresh_from_db()
+    assert wanted.deleted_at is None and wanted.embedding is not None and wanted.image
+    assert wanted.image.storage.exists(wanted.image.name)
+    assert AuditEvent.objects.count() == events
+    from matching.models import Deletion
+
+    assert not Deletion.objects.filter(kind="custody_image").exists()
