@@ -18,7 +18,6 @@ minutes counted at what they took when measured.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -27,9 +26,19 @@ TESTS = Path(__file__).resolve().parent
 CACHE_KEY = "tests/unit-seconds"
 SECONDS_PER_TEST = 1.0  # the suite's average, for a unit not in the cache
 
-# Seconds measured for the slowest modules (7 December, two workers), so that a first run on a machine
-# without pytest's cache still deals them apart; the cache of the last run replaces them.
+# Seconds measured for the slowest units (7 December, two workers on a shared two-core machine), so that a
+# first run without pytest's cache still deals them apart; the cache of the last run replaces them.
 MEASURED_SECONDS = {
+    "tests/transparency": 199,
+    "tests/serving/test_stack.py": 127,
+    "tests/reports": 126,
+    "tests/deployments/test_authorisation_rules.py": 122,
+    "tests/serving/test_supervisor.py": 81,
+    "tests/demo": 70,
+    "tests/hardening/test_pages_speak_plain_words.py": 62,
+    "tests/deployments/test_authorisation_evidence.py": 57,
+    "tests/deployments/test_watchlist_rules.py": 57,
+    "tests/hardening/test_faults.py": 54,
 }
 
 
@@ -63,59 +72,52 @@ def folders_with_a_world() -> frozenset[str]:
 
 
 def _make_scheduler_class():
-    from xdist.scheduler import LoadScopeScheduling
+    from xdist.scheduler import LoadScheduling
 
-    class SuiteOrderScheduling(LoadScopeScheduling):
-        """Whole units dealt to the workers at the start; each worker runs its tests in the suite's order."""
+    class SuiteOrderScheduling(LoadScheduling):
+        """Whole units dealt to the workers at the start; each worker runs its tests in the suite's order.
+
+        Tests are known by their index in the collection, as several may share one node id (the generated
+        requests of tests/hardening). A crashed worker's remaining tests go to its replacement (LoadScheduling).
+        """
 
         def __init__(self, config, log=None):
             super().__init__(config, log)
             self.world_folders = folders_with_a_world()
             self.seconds = config.cache.get(CACHE_KEY, {}) if getattr(config, "cache", None) else {}
 
-        def _split_scope(self, nodeid: str) -> str:
-            return unit_of(nodeid, self.world_folders)
-
-        def _size(self, unit: str, nodeids: Sequence[str]) -> float:
+        def _size(self, unit: str, count: int) -> float:
             if unit in self.seconds:
                 return self.seconds[unit]
-            return MEASURED_SECONDS.get(unit, SECONDS_PER_TEST * len(nodeids))
+            return MEASURED_SECONDS.get(unit, SECONDS_PER_TEST * count)
 
         def schedule(self) -> None:
             assert self.collection_is_completed
-            if self.collection is not None:  # a worker crashed: its replacement takes its units' remaining tests
+            if self.collection is not None:  # a replacement for a crashed worker
                 for node in self.nodes:
-                    if self.workqueue and not node.shutting_down and not self._pending_of(self.assigned_work[node]):
-                        while self.workqueue:
-                            self._assign_work_unit(node)
-                        node.shutdown()
+                    self.check_schedule(node)
                 return
             if not self._check_nodes_have_same_collection():
                 self.log("**Different tests collected, aborting run**")
                 return
-            self.collection = list(next(iter(self.registered_collections.values())))
+            self.collection = next(iter(self.node2collection.values()))
             if not self.collection:
                 return
-            units: dict[str, dict[str, bool]] = {}
-            for nodeid in self.collection:
-                units.setdefault(self._split_scope(nodeid), {})[nodeid] = False
+            units: dict[str, list[int]] = {}
+            for index, nodeid in enumerate(self.collection):
+                units.setdefault(unit_of(nodeid, self.world_folders), []).append(index)
             nodes = self.nodes
             load = {node: 0.0 for node in nodes}
             dealt: dict = {node: [] for node in nodes}
-            for unit, nodeids in sorted(units.items(), key=lambda item: -self._size(item[0], list(item[1]))):
+            for unit, indices in sorted(units.items(), key=lambda item: -self._size(item[0], len(item[1]))):
                 node = min(nodes, key=lambda n: load[n])
-                load[node] += self._size(unit, list(nodeids))
-                dealt[node].append(unit)
-            position = {nodeid: index for index, nodeid in enumerate(self.collection)}
+                load[node] += self._size(unit, len(indices))
+                dealt[node].extend(indices)
             for node in nodes:
-                if not dealt[node]:
-                    node.shutdown()
-                    continue
-                work = self.assigned_work.setdefault(node, {})
-                for unit in dealt[node]:
-                    work[unit] = units[unit]
-                self.log(f"{node.gateway.id}: {len(dealt[node])} units, about {load[node]:.0f} s")
-                node.send_runtest_some(sorted(position[nodeid] for unit in dealt[node] for nodeid in units[unit]))
+                if dealt[node]:
+                    self.log(f"{node.gateway.id}: {len(dealt[node])} tests, about {load[node]:.0f} s")
+                    self.node2pending[node].extend(sorted(dealt[node]))
+                    node.send_runtest_some(sorted(dealt[node]))
                 node.shutdown()
 
     return SuiteOrderScheduling
@@ -135,8 +137,14 @@ class UnitSeconds:
         self.config = config
         self.world_folders = folders_with_a_world()
         self.seconds: dict[str, float] = {}
+        self.started: set[str] = set()
 
     def pytest_runtest_logreport(self, report):
+        worker = getattr(getattr(report, "node", None), "gateway", None)
+        worker = getattr(worker, "id", "")
+        if report.when == "setup" and worker not in self.started:
+            self.started.add(worker)  # a worker's first set-up creates its test database: not the unit's cost
+            return
         unit = unit_of(report.nodeid, self.world_folders)
         self.seconds[unit] = self.seconds.get(unit, 0.0) + report.duration
 
