@@ -123,4 +123,4 @@ def pytest_collection_modifyitems(items):
                                  "built_world" in getattr(item, "fixturenames", ()), order[id(item)]))
 
 
-pytest_plugins = ["tests.workers"]
+pytest_plugins = ["tests.workers", "tests.parallel"]

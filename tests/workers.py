@@ -2,7 +2,9 @@
 
 The worker is a separate process on the test database; the broker is Redis when it answers on
 127.0.0.1:6379 and the SQL transport on the same PostgreSQL otherwise. Tests using it need committed
-data (`committed_db`), since the worker cannot see the test's open transaction.
+data (`committed_db`), since the worker cannot see the test's open transaction. Under pytest-xdist each
+test process has a Redis database of its own (tests/parallel.py), so a task is never taken by the worker
+of another process, which works on another test database.
 """
 from __future__ import annotations
 
@@ -21,6 +23,21 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
+# Redis databases for the test processes of pytest-xdist: gw0 takes 10, gw1 9, and so on down to 4. Taken
+# elsewhere: 11 (a run in one process), 12 (bench/load.py), 13-15 (tests/hardening/test_faults.py and
+# tests/serving); 0 is the usual production one. Further processes use the SQL transport on their own database.
+XDIST_REDIS_DATABASES = range(10, 3, -1)
+
+
+def redis_test_url() -> str | None:
+    """This test process's Redis database for the worker, or None when it has none (SQL transport)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not name:
+        return REDIS_TEST_URL
+    index = int(name.removeprefix("gw"))
+    if index >= len(XDIST_REDIS_DATABASES):
+        return None
+    return f"redis://127.0.0.1:6379/{XDIST_REDIS_DATABASES[index]}"
 
 
 def _redis_answers() -> bool:
@@ -97,9 +114,10 @@ def celery_worker(committed_db):
     db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "CELERY_"))}
     env["DATABASE_URL"] = _database_url(db)
-    if os.environ.get("APP_TEST_BROKER", "redis") == "redis" and _redis_answers():
-        broker = backend = REDIS_TEST_URL
-        env["APP_CELERY_BROKER"] = REDIS_TEST_URL
+    redis_url = redis_test_url()
+    if os.environ.get("APP_TEST_BROKER", "redis") == "redis" and redis_url and _redis_answers():
+        broker = backend = redis_url
+        env["APP_CELERY_BROKER"] = redis_url
         transport = "redis"
     else:
         env["APP_CELERY_BROKER"] = "embedded"

@@ -14,10 +14,8 @@ from oversight.reports.models import ReportRun
 from oversight.transparency.models import TransparencyReport
 
 
-def test_the_demo_tells_the_story_and_prints_where_to_look(db):
-    out = StringIO()
-    call_command("demo", stdout=out)
-    printed = out.getvalue()
+def test_the_demo_tells_the_story_and_prints_where_to_look(demo):
+    printed = demo.printed  # what `manage.py demo` printed, run once for the folder (tests/demo/conftest.py)
     assert Force.objects.count() == 2 + 7  # the two forces of the story and the seven the national vans went to
     van_forces = {van.code: sorted(van.allocated_to.values_list("code", flat=True))
                   for van in Asset.objects.filter(kind="van")}

@@ -3,9 +3,6 @@ has its own case, no title names a weekday that is not the day it runs, every au
 every watchlist record says it is made up, and the missing-person search is its own case."""
 from __future__ import annotations
 
-import io
-
-from django.core.management import call_command
 from django.utils import timezone
 
 from deployments.models import Authorisation, Deployment, WatchlistEntry
@@ -14,8 +11,7 @@ from oversight.demo import story
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def test_the_demo_story_is_consistent(db):
-    call_command("demo", stdout=io.StringIO())
+def test_the_demo_story_is_consistent(demo):  # the story as `manage.py demo` left it (tests/demo/conftest.py)
     deployments = list(Deployment.objects.all())
     assert len(deployments) == len(story.CASES) == 6
 
