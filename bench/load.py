@@ -130,7 +130,7 @@ def readers_only(web_url: str, readers: int, seconds: float) -> None:
     """The readers' side of a phase, in a process of its own (see run_phase); prints its counts as JSON."""
     from config.priority import lower_priority
 
-    lower_priority(10)
+    lower_priority(19)  # the lowest: real readers are on other machines
     phase = Phase()
     print("ready", flush=True)
     sys.stdin.readline()  # "go": the devices start at the same moment
@@ -152,8 +152,9 @@ def run_phase(*, devices: int, readers: int, seconds: float, live_url: str, web_
     phase = Phase()
     reading = None
     if readers:
+        # A session of its own: its lower priority is its session's, not the devices' (see config/priority.py).
         reading = subprocess.Popen([sys.executable, __file__, "--readers-only", web_url, str(readers), str(seconds)],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
         assert reading.stdout.readline().strip() == "ready"
         reading.stdin.write("go\n")
         reading.stdin.flush()
