@@ -10,7 +10,7 @@ holds one sample photo and a device. Then, each phase `--seconds` long:
 - 1, 4 and 8 devices, each posting one frame at a time to the camera pool (frames alternate a photo of
   the watchlisted man, which alerts, and a photo of another man, which does not);
 - 20 public readers alone, each fetching the public pages in turn as a browser revalidating its copy
-  (If-None-Match with the ETag it was last given), without pause, from a process of lower priority (the
+  (If-None-Match with the ETag it was last given), without pause, from a process that runs only on idle cores (the
   load generator shares the server's two cores; real readers are elsewhere);
 - 4 devices and the 20 readers together.
 
@@ -131,6 +131,8 @@ def readers_only(web_url: str, readers: int, seconds: float) -> None:
     from config.priority import lower_priority
 
     lower_priority(19)  # the lowest: real readers are on other machines
+    if hasattr(os, "sched_setscheduler"):  # and only when the server leaves a core idle (Linux's SCHED_IDLE)
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     phase = Phase()
     print("ready", flush=True)
     sys.stdin.readline()  # "go": the devices start at the same moment

@@ -34,7 +34,7 @@ forwarded_allow_ips = env_str("APP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # Live work first: the public and signed-in pages run at a lower CPU priority than the camera and operator
 # pool, so that on the same cores a crowd of readers slows the readers, not the cameras (APP_WEB_NICE, 0-19).
-nice = env_int("APP_WEB_NICE", 10 if pool == "web" else 0)
+nice = env_int("APP_WEB_NICE", 19 if pool == "web" else 0)
 if not 0 <= nice <= 19:
     raise SystemExit(f"APP_WEB_NICE must be from 0 to 19, not {nice}")
 

@@ -67,7 +67,7 @@ def test_a_killed_child_is_restarted_and_ctrl_c_stops_everything_then_the_databa
         assert set(children) == {"web", "live", "worker-live", "worker-reports", "worker-maintenance", "beat"}, children
         # Live work first: the public pool, reports and maintenance run at a lower priority than the camera pool
         # and the feed worker, each in its own session, so their sessions' shares are lowered too.
-        expected = {"web": 10, "live": 0, "worker-live": 0, "worker-reports": 10, "worker-maintenance": 5}
+        expected = {"web": 19, "live": 0, "worker-live": 0, "worker-reports": 10, "worker-maintenance": 5}
         assert {name: children[name].nice() for name in expected} == expected
         if Path("/proc/self/autogroup").exists():
             session_nice = {name: int(Path(f"/proc/{children[name].pid}/autogroup").read_text().split()[-1])

@@ -148,6 +148,7 @@ class Command(BaseCommand):
                     "config.wsgi:application"]
         web_env = env | {"APP_WEB_POOL": "web", "APP_WEB_BIND": address}
         live_env = env | {"APP_WEB_POOL": "live", "APP_WEB_BIND": live_address,
+                          "APP_WEB_NICE": str(env_int("APP_LIVE_NICE", 0)),  # APP_WEB_NICE is the public pool's
                           "APP_WEB_WORKERS": str(env_int("APP_LIVE_WORKERS", max(1, cores // 2))),
                           "APP_WEB_THREADS": str(env_int("APP_LIVE_THREADS", 4))}
         # Reports and maintenance yield the cores to the site; the public pool yields them to the live pool
