@@ -10,7 +10,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -403,9 +403,9 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     frame's faces are searched and its count and alerts committed (work the database does), the next frames
     (`AHEAD`) are decoded and their faces found, in order, on a second thread of the request: the face work never
     waits for the database. So a request holds three decoded frames at most, whatever its size, and the pixels
-    of the whole request are bounded too. Each frame is committed on its own: a bad frame or a failure later in the batch loses none of
-    the good ones. A frame whose id (`frame_ids`) this device sent before is answered with its first result,
-    not counted.
+    of the whole request are bounded too. Each frame is committed on its own: a bad frame or a failure later in
+    the batch loses none of the good ones. A frame whose id (`frame_ids`) this device sent before is answered
+    with its first result, not counted.
     """
     captured_at = captured_at or timezone.now()
     permit = matching_check(device.deployment, at=timezone.now(), position=position)
@@ -422,9 +422,13 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
         work = {}  # frame index -> its faces being found (the next frames to match, one at a time)
 
         def start(k: int) -> None:
-            if k < len(todo):
-                work[todo[k]] = (ahead.submit if len(todo) > 1 else _now)(_frame_faces, pipeline, frames[todo[k]],
-                                                                           budget)
+            if k >= len(todo):
+                return
+            if len(todo) > 1:
+                work[todo[k]] = ahead.submit(_frame_faces, pipeline, frames[todo[k]], budget)
+            else:  # a single frame needs no second thread
+                work[todo[k]] = done = Future()
+                done.set_result(_frame_faces(pipeline, frames[todo[k]], budget))
         for k in range(AHEAD):
             start(k)
         for i in range(len(frames)):
@@ -448,20 +452,6 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
                 return _refused_from(results, refused, count=len(frames), ids=ids)
             del found, image, faces, embeddings  # the frame and the templates of faces that matched nothing end here
     return results
-
-
-class _Done:
-    """A result already at hand, answered as a finished future is (a single frame needs no second thread)."""
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-    def result(self):
-        return self.value
-
-
-def _now(function, *args) -> _Done:
-    return _Done(function(*args))
 
 
 def templates_ingest(*, device: Device, templates: list, captured_at: datetime | None = None,
