@@ -219,3 +219,25 @@ def policy_in_force(key: str, *, at: datetime | None = None):
 
 def policy_value(key: str, *, at: datetime | None = None) -> Any:
     return policy_in_force(key, at=at).value
+
+
+def value_in_force_sql() -> str:
+    """A subselect for the value of the setting named by one parameter (%s) in force now, the version
+    `policy_in_force` would choose: for one statement that reads settings beside other rows. Decode what it
+    gives with `value_from_db`."""
+    from oversight.models import PolicySetting
+
+    return (f"(SELECT p.value FROM {PolicySetting._meta.db_table} p WHERE p.key = %s AND p.effective_from <= now() "
+            f"ORDER BY p.effective_from DESC, p.version DESC LIMIT 1)")
+
+
+def value_from_db(key: str, raw) -> Any:
+    """A value read by `value_in_force_sql`; the documented default when no version is in force yet (a database
+    still being set up)."""
+    from django.db import connection
+
+    from oversight.models import PolicySetting
+
+    if raw is None:
+        return definition(key).default
+    return PolicySetting._meta.get_field("value").from_db_value(raw, None, connection)

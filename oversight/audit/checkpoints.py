@@ -12,7 +12,6 @@ cannot starve it; a periodic task on the maintenance queue covers a log that has
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from functools import lru_cache
 
@@ -164,22 +163,19 @@ TAIL_LIMITS = ("audit.checkpoint_max_events", "audit.checkpoint_max_minutes")
 def _tail_and_limits() -> tuple[int, dt.datetime | None, list]:
     """The uncovered tail (how many events no checkpoint covers, when the oldest was recorded) and the policy's
     limits on it in force now, in one statement: it runs after every commit that grows the log (a camera frame's
-    alerts among them). A limit with no version in force yet (a database being set up) is its default."""
-    from oversight.models import AuditEvent, Checkpoint, PolicySetting
-    from oversight.policy import definition
+    alerts among them)."""
+    from oversight.models import AuditEvent, Checkpoint
+    from oversight.policy import value_from_db, value_in_force_sql
 
-    limit = f"""(SELECT p.value FROM {PolicySetting._meta.db_table} p WHERE p.key = %s AND p.effective_from <= now()
-                 ORDER BY p.effective_from DESC, p.version DESC LIMIT 1)"""
     sql = f"""
         SELECT c.covered, (SELECT e.occurred_at FROM {AuditEvent._meta.db_table} e WHERE e.seq = c.covered),
-               (SELECT max(e.seq) FROM {AuditEvent._meta.db_table} e), {limit}, {limit}
+               (SELECT max(e.seq) FROM {AuditEvent._meta.db_table} e), {value_in_force_sql()}, {value_in_force_sql()}
         FROM (SELECT coalesce(max(tree_size), 0) AS covered FROM {Checkpoint._meta.db_table}) c
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, list(TAIL_LIMITS))
         covered, oldest, last, *limits = cursor.fetchone()
-    limits = [definition(key).default if value is None else (json.loads(value) if isinstance(value, str) else value)
-              for key, value in zip(TAIL_LIMITS, limits)]
+    limits = [value_from_db(key, raw) for key, raw in zip(TAIL_LIMITS, limits)]
     if oldest is None:
         return 0, None, limits
     return last + 1 - covered, oldest, limits
