@@ -12,7 +12,8 @@ the rule's identifier travels beside the message, never inside it.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 from django.db.models import CharField, Exists, F, OuterRef, Sum
 from django.db.models.functions import Cast
@@ -65,6 +66,14 @@ def alert_due_at(alert: Alert) -> tuple[datetime, PolicySetting]:
 def probe_due_at(search: RfrSearch) -> tuple[datetime, PolicySetting]:
     setting = policy_in_force("retention.rfr_probe_days", at=search.created_at)
     return search.created_at + timedelta(days=setting.value), setting
+
+
+def custody_image_held_from(*, taken_on, created_at: datetime) -> datetime:
+    """Where the retention period of an image of a person never convicted begins: the day it was taken, else the
+    day it entered the gallery."""
+    if taken_on is None:
+        return created_at
+    return datetime.combine(taken_on, time.min, tzinfo=dt_timezone.utc)
 
 
 # --- Thresholds of searches: per model, from policy, never below the floor -----------------------

@@ -8,8 +8,7 @@ after it was due, and whether every deletion is in the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +22,9 @@ from deployments.models import WatchlistEntry
 from matching import rules
 from matching.audit_actions import DELETION
 from matching.models import Alert, CustodyImage, Deletion, DeletionKind, LegalHold, RfrSearch, WatchlistTemplate
-from matching.rules import _deployments_holding_watchlist_data, alert_due_at, probe_due_at, watchlist_due_at
+from matching.rules import (
+    _deployments_holding_watchlist_data, alert_due_at, custody_image_held_from, probe_due_at, watchlist_due_at,
+)
 from oversight import bounds
 from oversight.audit.log import audit_record
 from oversight.permissions import CHANGE, require
@@ -103,9 +104,7 @@ def probes_purge(now: datetime, report: RetentionReport) -> None:
 def custody_image_due_at(image: CustodyImage) -> tuple[datetime, object]:
     """When the policy says a custody image of a person never convicted goes (from the day it was taken, else
     from the day it entered the gallery)."""
-    start = image.created_at
-    if image.taken_on is not None:
-        start = datetime.combine(image.taken_on, time.min, tzinfo=dt_timezone.utc)
+    start = custody_image_held_from(taken_on=image.taken_on, created_at=image.created_at)
     # The period in force when the image entered the gallery, counted from the day it was taken (images taken
     # before the policy had a version were still added under one).
     setting = policy_in_force("retention.unconvicted_custody_image_days", at=image.created_at)

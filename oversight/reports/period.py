@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
@@ -38,6 +37,7 @@ from matching.models import (
     Outcome,
     RfrCandidate, RfrSearch, VendorPackage, WatchlistTemplate,
 )
+from matching.rules import custody_image_held_from
 from oversight.models import AuditEvent, Force, PolicySetting
 from oversight.reports.models import ForceAudit
 POLICY_KEYS = ("retention.watchlist_template_hours", "retention.alert_image_days", "retention.rfr_probe_days",
@@ -416,9 +416,7 @@ def outstanding_deletions(*, forces, start: datetime, end: datetime, as_of: date
         days = policy.value("retention.unconvicted_custody_image_days", image["created_at"])
         if days is None:
             continue
-        begun = (datetime.combine(image["taken_on"], time.min, tzinfo=dt_timezone.utc)
-                 if image["taken_on"] is not None else image["created_at"])
-        due = begun + timedelta(days=days)
+        due = custody_image_held_from(taken_on=image["taken_on"], created_at=image["created_at"]) + timedelta(days=days)
         # One that entered the gallery already past its period (taken long before) is counted from its entry:
         # it was not held before then.
         if start <= max(due, image["created_at"]) < end and due < as_of:
