@@ -14,7 +14,9 @@ from matching.gallery import PARENT, partition_name
 
 
 def vector_literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{float(x):.8g}" for x in vector) + "]"
+    """pgvector's text form of a template. Each number is written in the shortest form that reads back as the same
+    double, so the single-precision value stored or compared is the template's own."""
+    return str(np.asarray(vector, dtype=np.float64).tolist()).replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -62,44 +64,58 @@ def watchlist_best(deployment_id: int, probes: np.ndarray) -> list[Hit | None]:
     return hits
 
 
+ALERTING_PROBES_PER_SCAN = 64
+
+
 def watchlist_alerting(deployment_id: int, probes: np.ndarray, *, threshold: float) -> list[Hit | None]:
     """The best watchlist entry at or above `threshold` for each probe (None when no entry reaches it): what the
     live matcher raises alerts from. Exact, like `watchlist_best`: every template is compared with every probe.
 
-    The scan reads the deployment's templates once for all the probes of a request (`watchlist_best` scans
-    them once per probe and sorts each scan) and keeps only the pairs at or above the threshold, the few that
-    can become alerts; the best of those per probe is the answer. No pre-filter or approximate index stands
-    between the templates and the comparison, so an entry at or above the threshold is never missed, and the
-    best of them is the best entry overall whenever any entry reaches the threshold. Entries whose deletion
-    was granted (rule 13) are dropped from the kept pairs. At 10,000 templates and 12 probes about a third of
-    one lateral search per probe (bench/ingest.py --watchlist 10000; README).
+    One scan of the deployment's templates serves every probe of the frame: each template row computes its
+    distance to each probe (one column a probe) and is kept only when the nearest of them reaches the threshold,
+    the few rows that can become alerts; the best kept entry per probe is the answer (ties broken by the lower
+    entry id). No pre-filter or approximate index stands between the templates and the comparison, so an entry
+    at or above the threshold is never missed, and the best of them is the best entry overall whenever any entry
+    reaches the threshold. Entries whose deletion was granted (rule 13) are dropped from the kept rows.
+
+    Joining the probes to the templates instead (a lateral unnest of the probes on every template row) costs a
+    function scan per template: at 10,000 templates, 0.9 ms for one probe and 4.9 ms for four, against 0.8 and
+    1.2 ms here (bench/ingest.py --watchlist 10000; README).
     """
     if len(probes) == 0:
         return []
-    sql = """
+    if len(probes) > ALERTING_PROBES_PER_SCAN:  # a crowd: a few scans, each with a bounded number of columns
+        return [None if hit is None else Hit(start + hit.probe, hit.object_id, hit.similarity)
+                for start in range(0, len(probes), ALERTING_PROBES_PER_SCAN)
+                for hit in watchlist_alerting(deployment_id, probes[start:start + ALERTING_PROBES_PER_SCAN],
+                                              threshold=threshold)]
+    distances = ", ".join(f"t.embedding <#> %(p{i})s::vector AS d{i}" for i in range(len(probes)))
+    nearest = f"least({', '.join(f'd{i}' for i in range(len(probes)))})" if len(probes) > 1 else "d0"
+    sql = f"""
         WITH granted AS MATERIALIZED (
-            SELECT coalesce(array_agg(e.id), '{}') AS ids
+            SELECT coalesce(array_agg(e.id), '{{}}') AS ids
             FROM deployments_watchlistentry e
             JOIN deployments_watchlist w ON w.id = e.watchlist_id
             WHERE w.deployment_id = %(deployment)s AND e.deletion_status = 'granted')
-        SELECT DISTINCT ON (k.ord) k.ord - 1, k.entry_id, -k.distance
-        FROM (
-            SELECT p.ord, t.entry_id, t.embedding <#> p.v AS distance
+        SELECT s.* FROM (
+            SELECT t.entry_id, {distances}
             FROM matching_watchlisttemplate t
-            CROSS JOIN LATERAL unnest(%(probes)s::vector[]) WITH ORDINALITY AS p(v, ord)
-            WHERE t.deployment_id = %(deployment)s AND (t.embedding <#> p.v) <= %(bound)s
-        ) k
-        WHERE k.entry_id <> ALL(ARRAY(SELECT unnest(ids) FROM granted))
-        ORDER BY k.ord, k.distance, k.entry_id
+            WHERE t.deployment_id = %(deployment)s
+        ) s
+        WHERE {nearest} <= %(bound)s AND s.entry_id <> ALL(ARRAY(SELECT unnest(ids) FROM granted))
     """
-    params = {"probes": [vector_literal(v) for v in probes], "deployment": deployment_id, "bound": -float(threshold)}
+    bound = -float(threshold)
+    params = {f"p{i}": vector_literal(v) for i, v in enumerate(probes)}
+    params.update(deployment=deployment_id, bound=bound)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    hits: list[Hit | None] = [None] * len(probes)
-    for index, entry_id, similarity in rows:
-        hits[index] = Hit(index, entry_id, float(similarity))
-    return hits
+    best: list[tuple[float, int] | None] = [None] * len(probes)
+    for entry_id, *row in rows:
+        for index, distance in enumerate(row):
+            if distance <= bound and (best[index] is None or (distance, entry_id) < best[index]):
+                best[index] = (distance, entry_id)
+    return [None if b is None else Hit(index, b[1], -float(b[0])) for index, b in enumerate(best)]
 
 
 # ef_search 300 on the gallery's index (m 32, ef_construction 128) finds 0.99 of the exact top 10 in a
