@@ -76,3 +76,41 @@ def test_the_index_search_of_a_small_force_returns_its_own_exact_top_ten(persona
                            .values_list("force_id", flat=True)) == {small}
         finally:
             cursor.execute("RESET enable_seqscan; RESET enable_sort; RESET enable_bitmapscan")
+
+
+def test_the_exact_search_compares_every_row_even_where_the_planner_prefers_the_index(personas, gallery):
+    """The reference every recall figure is measured against: no index may stand in for it. Turning index scans
+    off did not keep PostgreSQL 18 from running the HNSW scan, so the exact search orders by an expression no index
+    serves; here the planner is pushed towards the index (sequential scans, bitmap scans and sorts off) and must still read
+    and sort every row of the partitions rather than ask their HNSW indexes."""
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.search import gallery_top_national
+
+    vectors, owners = gallery
+    _analyze()
+    ids = np.array(CustodyImage.objects.order_by("subject_reference").values_list("pk", flat=True))
+    order = np.argsort([f"G-{i}" for i in range(len(vectors))])  # the same order as the ids above
+    ids_by_row = np.empty(len(vectors), dtype=np.int64)
+    ids_by_row[order] = ids
+    probe = vectors[3] + np.random.default_rng(9).standard_normal(128) * 0.02
+    probe /= np.linalg.norm(probe)
+    scores = vectors @ probe
+    for search, rows in ((lambda **kw: gallery_top(personas.force_a.pk, probe, kinds=KINDS, limit=10, **kw),
+                          owners == personas.force_a.pk),
+                         (lambda **kw: gallery_top_national(probe, kinds=KINDS, limit=10, **kw),
+                          np.ones(len(vectors), bool))):
+        truth = ids_by_row[rows][np.argsort(-scores[rows])[:10]]
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off")
+            try:
+                with CaptureQueriesContext(connection) as executed:
+                    exact = search(exact=True)
+                statement = next(q["sql"] for q in executed.captured_queries if "<#>" in q["sql"])
+                cursor.execute("EXPLAIN " + statement)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            finally:
+                cursor.execute("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort")
+        assert "embedding_idx" not in plan and "Sort Key" in plan, plan  # every row of the partitions sorted
+        assert [h.object_id for h in exact] == truth.tolist()
+        assert search(exact=False)[0].object_id == truth[0]
