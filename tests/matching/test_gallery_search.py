@@ -80,9 +80,9 @@ def test_the_index_search_of_a_small_force_returns_its_own_exact_top_ten(persona
 
 def test_the_exact_search_compares_every_row_even_where_the_planner_prefers_the_index(personas, gallery):
     """The reference every recall figure is measured against: no index may stand in for it. Turning index scans
-    off did not keep PostgreSQL 18 from running the HNSW scan, so the exact search orders by an expression no index
-    serves; here the planner is pushed towards the index (sequential scans, bitmap scans and sorts off) and must still read
-    and sort every row of the partitions rather than ask their HNSW indexes."""
+    off did not keep PostgreSQL 18 from running the HNSW scan, so the exact search orders by an expression no
+    index serves; here the planner is pushed towards the index (sequential scans, bitmap scans and sorts off)
+    and must still read and sort every row of the partitions rather than ask their HNSW indexes."""
     from django.test.utils import CaptureQueriesContext
 
     from matching.search import gallery_top_national
