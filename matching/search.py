@@ -91,18 +91,17 @@ def watchlist_alerting(deployment_id: int, probes: np.ndarray, *, threshold: flo
                                               threshold=threshold)]
     distances = ", ".join(f"t.embedding <#> %(p{i})s::vector AS d{i}" for i in range(len(probes)))
     nearest = f"least({', '.join(f'd{i}' for i in range(len(probes)))})" if len(probes) > 1 else "d0"
-    sql = f"""
-        WITH granted AS MATERIALIZED (
-            SELECT coalesce(array_agg(e.id), '{{}}') AS ids
-            FROM deployments_watchlistentry e
-            JOIN deployments_watchlist w ON w.id = e.watchlist_id
-            WHERE w.deployment_id = %(deployment)s AND e.deletion_status = 'granted')
-        SELECT s.* FROM (
+    # A read that starts with SELECT: the history middleware adds its request context only to statements that may
+    # write, so this one is sent alone (the granted entries are an uncorrelated subquery, evaluated once).
+    sql = f"""SELECT s.* FROM (
             SELECT t.entry_id, {distances}
             FROM matching_watchlisttemplate t
             WHERE t.deployment_id = %(deployment)s
         ) s
-        WHERE {nearest} <= %(bound)s AND s.entry_id <> ALL(ARRAY(SELECT unnest(ids) FROM granted))
+        WHERE {nearest} <= %(bound)s AND s.entry_id <> ALL(ARRAY(
+            SELECT e.id FROM deployments_watchlistentry e
+            JOIN deployments_watchlist w ON w.id = e.watchlist_id
+            WHERE w.deployment_id = %(deployment)s AND e.deletion_status = 'granted'))
     """
     bound = -float(threshold)
     params = {f"p{i}": vector_literal(v) for i, v in enumerate(probes)}
