@@ -91,8 +91,8 @@ def watchlist_alerting(deployment_id: int, probes: np.ndarray, *, threshold: flo
                                               threshold=threshold)]
     distances = ", ".join(f"t.embedding <#> %(p{i})s::vector AS d{i}" for i in range(len(probes)))
     nearest = f"least({', '.join(f'd{i}' for i in range(len(probes)))})" if len(probes) > 1 else "d0"
-    # A read that starts with SELECT: the history middleware adds its request context only to statements that may
-    # write, so this one is sent alone (the granted entries are an uncorrelated subquery, evaluated once).
+    # A read that starts with SELECT: the history middleware puts the request's context in front of every statement
+    # that does not, so this one is sent alone (the granted entries are an uncorrelated subquery, evaluated once).
     sql = f"""SELECT s.* FROM (
             SELECT t.entry_id, {distances}
             FROM matching_watchlisttemplate t
