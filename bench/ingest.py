@@ -318,11 +318,10 @@ def main(argv=None) -> int:
 
     engine.face_model_register()  # as set-up does: the matcher runs only a registered model
     from django.conf import settings
-    from django.utils import timezone
-
     from django.core.files.storage import FileSystemStorage
     from django.db.backends.postgresql.base import DatabaseWrapper
     from django.db.models.query import QuerySet
+    from django.utils import timezone
 
     from deployments.models import Deployment
     from matching.services import engine, live

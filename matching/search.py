@@ -194,16 +194,14 @@ _GALLERY_BRANCH = """
          LIMIT %s)"""
 
 # The exact search orders by an expression no index serves, so every row of the partition is compared. Turning
-# index scans off is not enough: PostgreSQL 18 still plans the HNSW scan, marked disabled, when it is the only
-# path it has costed for the order (bench/gallery.py measured "exact" searches that found 0.96 of the true top 10).
+# index scans off is not enough: PostgreSQL 18 still chose the HNSW scan, marked disabled, for the gallery's
+# partitions (bench/gallery.py measured "exact" searches that found 0.96 of the true top 10).
 _GALLERY_BRANCH_EXACT = _GALLERY_BRANCH.replace("ORDER BY embedding <#> %s::vector",
                                                 "ORDER BY (embedding <#> %s::vector) + 0")
 
 
 def _run_gallery_sql(sql: str, params: list, *, ef_search: int, exact: bool) -> list[tuple[int, float]]:
     # The settings are transaction-local, so the search runs in its own transaction (or savepoint).
-    if exact:
-        sql = sql.replace(_GALLERY_BRANCH, _GALLERY_BRANCH_EXACT)
     with transaction.atomic(), connection.cursor() as cursor:
         if not exact:
             cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
@@ -223,7 +221,8 @@ def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: in
     literal = vector_literal(probe)
     if not exact:
         ef_search = gallery_ef_search(force_id, kinds, ef_search=ef_search, limit=limit)
-    rows = _run_gallery_sql(_GALLERY_BRANCH, [literal, int(force_id), kinds, face_model_id, face_model_id, literal,
+    branch = _GALLERY_BRANCH_EXACT if exact else _GALLERY_BRANCH
+    rows = _run_gallery_sql(branch, [literal, int(force_id), kinds, face_model_id, face_model_id, literal,
                                               limit], ef_search=ef_search, exact=exact)
     return [Hit(0, object_id, similarity) for object_id, similarity in rows]
 
@@ -248,7 +247,8 @@ def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_
     if not exact:
         shares = _kind_shares(force_ids, kinds)
         ef_search = max(_widened(shares.get(f, 1.0), ef_search=ef_search, limit=limit) for f in force_ids)
-    sql = ("SELECT id, distance FROM (" + " UNION ALL ".join([_GALLERY_BRANCH] * len(force_ids))
+    branch = _GALLERY_BRANCH_EXACT if exact else _GALLERY_BRANCH
+    sql = ("SELECT id, distance FROM (" + " UNION ALL ".join([branch] * len(force_ids))
            + ") AS branches ORDER BY distance LIMIT %s")
     params: list = []
     for force_id in force_ids:
