@@ -22,8 +22,9 @@ largest holds about a fifth; every photo of a person is in one force), loaded in
 force (one partition and one HNSW index a force; scratch database `bench_national`). Times the build of every
 partition's index and sums their sizes, then for a local search (the largest force's own partition, the worst
 case for a local search) and a national search (`gallery_top_national`: every partition's top 10 merged by
-score) measures recall@10 against numpy's exact top 10, and p50/p95 against the exact scan (the same SQL with
-index scans off) at each ef_search. Last line: RATIOS; with --json one document.
+score) measures recall@10 against numpy's exact top 10, and p50/p95 against the exact scan (the same SQL ordered
+by an expression no index serves) at each ef_search; the exact scan runs again beside each pass's first 30 probes,
+so that every speed-up compares searches made minutes apart at most. Last line: RATIOS; with --json one document.
 """
 from __future__ import annotations
 
@@ -432,23 +433,29 @@ def run_national(out, n: int, forces: int, efs: list[int], probes_count: int, re
                 f" agrees with numpy top-10: {agree:.4f}")
         curve = []
         for ef in efs:
-            samples, answers = [], []
-            for probe in probes:
+            # The exact search runs again beside the first probes of every pass, each just before the same probe's
+            # index search: the machine's speed drifts over minutes, and each ratio compares searches made together.
+            samples, answers, beside = [], [], []
+            for k, probe in enumerate(probes):
+                if k < exact_count:
+                    beside.append(common.timed_ms(search, probe, exact=True)[0])
                 ms, hits = common.timed_ms(search, probe, ef_search=ef)
                 samples.append(ms)
                 answers.append({h.object_id for h in hits})
             point = {"ef_search": ef, "recall_at_10": round(recall(answers, truth), 4),
                      "recall_above_threshold": round(strong_recall(answers, strong), 4),
                      "hnsw_p50_ms": round(common.p50(samples), 2), "hnsw_p95_ms": round(common.p95(samples), 2),
-                     "speedup_p95": round(common.p95(exact_ms) / common.p95(samples), 1)}
+                     "exact_p95_ms": round(common.p95(beside), 2),
+                     "speedup_p95": round(common.p95(beside) / common.p95(samples), 1)}
             curve.append(point)
             out.say(f"  {label}: HNSW ef_search={ef:<4} {len(probes)} probes: recall@10 {point['recall_at_10']:.4f} "
                     f"(above {THRESHOLD}: {point['recall_above_threshold']:.4f})  p50 {point['hnsw_p50_ms']:7.2f} ms  "
-                    f"p95 {point['hnsw_p95_ms']:7.2f} ms  speed-up (p95) {point['speedup_p95']:6.1f}x")
+                    f"p95 {point['hnsw_p95_ms']:7.2f} ms  speed-up (p95) {point['speedup_p95']:6.1f}x "
+                    f"(exact beside it: p95 {point['exact_p95_ms']:.1f} ms)")
         headline = next((p for p in curve if p["ef_search"] == DEFAULT_EF), curve[-1])
         results[label] = {**headline, "exact_p50_ms": round(common.p50(exact_ms), 2),
-                          "exact_p95_ms": round(common.p95(exact_ms), 2), "exact_agrees_with_numpy": round(agree, 4),
-                          "tradeoff": curve}
+                          "exact_p95_first_pass_ms": round(common.p95(exact_ms), 2),
+                          "exact_agrees_with_numpy": round(agree, 4), "tradeoff": curve}
         met = headline["recall_at_10"] >= TARGET_RECALL and headline["speedup_p95"] >= TARGET_SPEEDUP
         out.say(f"  {label} target (recall@10 >= {TARGET_RECALL}, >= {TARGET_SPEEDUP:.0f}x faster than exact at p95) "
                 f"at n={n:,}: {'met' if met else 'missed'}")
