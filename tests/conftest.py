@@ -66,6 +66,28 @@ def personas(db) -> Personas:
     return make_personas()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    """The test database, made and migrated as pytest-django does; then a dump of it as the migrations left it,
+    which the tests that start database servers of their own restore (seconds) instead of migrating again (about
+    half a minute each). A kept database (--reuse-db) may hold what earlier runs left, so none is dumped then."""
+    import shutil
+
+    from django.db import connection
+
+    from tests.serving import stack
+
+    folder = None
+    if not django_db_keepdb:
+        folder = stack.scratch_folder("migrated")
+        with django_db_blocker.unblock():
+            stack.keep_migrated_dump(connection.get_connection_params(), folder)
+    yield
+    stack.MIGRATED_DUMP = None
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def face_model_registered(django_db_setup, django_db_blocker):
     """The face model is registered deliberately, as set-up does (`manage.py face_model register`): once, in the

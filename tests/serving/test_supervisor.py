@@ -16,7 +16,7 @@ import pytest
 
 from config import embedded_db
 from tests.serving.stack import (
-    ROOT, base_env, free_port, remove, scratch_folder, seed, wait_for_http,
+    ROOT, base_env, free_port, migrate, remove, restore_migrated, scratch_folder, seed, wait_for_http,
 )
 from tests.workers import _redis_answers
 
@@ -52,8 +52,13 @@ def test_a_killed_child_is_restarted_and_ctrl_c_stops_everything_then_the_databa
     log = folder / "serve.log"
     serve = None
     try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                       check=True, timeout=600)
+        socket = embedded_db.socket_dir(pgdata)
+        embedded_db.prepare_roles(socket)
+        if restore_migrated(dict(host=str(socket), user="postgres", dbname=embedded_db.DATABASE_NAME),
+                            privileges=True):
+            embedded_db._ensure_database(socket)  # the owner role owns the schema, as `migrate` run as it leaves it
+        else:
+            migrate(env)
         seed(env)
         serve = subprocess.Popen(
             [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}", "--live-address", f"127.0.0.1:{free_port()}",
