@@ -397,6 +397,22 @@ def run_national(out, n: int, forces: int, efs: list[int], probes_count: int, re
         out.say(f"  reusing the existing indexes (--reuse-index: build not timed; indexes {index_bytes / 2**20:.0f} MB)")
     else:
         build_s, index_bytes, table_bytes = build_national_index(out)
+    with connection.cursor() as cursor:
+        # The steady state of a national service: the gallery's indexes and tables in PostgreSQL's cache, when
+        # they fit (docs/scale.md sizes the memory). Both the exact scan and the index searches read from it.
+        cursor.execute("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'")
+        shared = int(cursor.fetchone()[0])
+        started = time.perf_counter()
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        cursor.execute("""SELECT coalesce(sum(pg_prewarm(relid)), 0) FROM (
+                              SELECT relid FROM pg_partition_tree('custody_embedding_hnsw') WHERE isleaf
+                              UNION ALL SELECT relid FROM pg_partition_tree('matching_custodyimage') WHERE isleaf) r""")
+        pages = int(cursor.fetchone()[0])
+    out.say(f"  shared buffers {shared / 2**20:,.0f} MB for indexes {index_bytes / 2**20:,.0f} MB and tables "
+            f"{table_bytes / 2**20:,.0f} MB: {pages * 8192 / 2**20:,.0f} MB read into the cache in "
+            f"{time.perf_counter() - started:.1f} s" + ("" if index_bytes + table_bytes <= shared else
+                                                        " (they do not all fit: searches read from the system's cache)"))
+    results["shared_buffers_mb"] = round(shared / 2**20)
     all_ids = [f.pk for f in force_objs]
     largest = force_objs[int(sizes.argmax())].pk
     results = {"n": n, "forces": forces, "build_s": round(build_s, 1) if build_s == build_s else None,
