@@ -6,6 +6,7 @@ secrets must be given and a missing one stops start-up with a message naming it.
 """
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -163,6 +164,15 @@ def _embedded_role() -> str:
 # connection to the embedded server costs about 3 ms (the server's start check and a new backend process), a
 # sixteenth of a camera frame's time; a connection found broken (a restarted server) is replaced before use.
 CONN_MAX_AGE = env_int("APP_DB_CONN_MAX_AGE", 60)
+
+
+# A national gallery search splits the forces' partitions over this many database connections searched side by
+# side (each its own backend, so its own core), then merges their top candidates by score; 1 searches them all in
+# one statement. Default: one a core the process may use.
+GALLERY_SEARCH_CONNECTIONS = env_int("APP_GALLERY_SEARCH_CONNECTIONS", len(os.sched_getaffinity(0))
+                                     if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+if GALLERY_SEARCH_CONNECTIONS < 1:
+    raise ImproperlyConfigured("APP_GALLERY_SEARCH_CONNECTIONS must be 1 or more")
 
 
 def _database() -> dict:

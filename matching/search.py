@@ -5,10 +5,13 @@ is pgvector's cheapest operator and orders the same way as cosine distance.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from matching.gallery import PARENT, partition_name
 
@@ -120,6 +123,11 @@ def watchlist_alerting(deployment_id: int, probes: np.ndarray, *, threshold: flo
 # ef_search 300 on the gallery's index (m 32, ef_construction 128) finds 0.99 of the exact top 10 in a
 # million templates in under a tenth of the exact scan's time (bench/gallery.py; README).
 GALLERY_EF_SEARCH = 300
+# A national search reads every force's partition, so each branch's pool costs 43 times over. At 2 million images
+# over 43 forces, ef_search 80 found 0.995 of the exact top 10 and every candidate at or above the 0.934
+# threshold, at a tenth of the exact scan's time (p95); 60 missed one such candidate in 100 searches
+# (bench/gallery.py --national; docs/scale.md).
+NATIONAL_EF_SEARCH = 80
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 
 
@@ -233,13 +241,115 @@ def gallery_forces() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_search: int = GALLERY_EF_SEARCH,
+def _national_sql(force_ids: list[int], literal: str, *, kinds: list[str], limit: int, exact: bool,
+                  face_model_id: int | None) -> tuple[str, list]:
+    branch = _GALLERY_BRANCH_EXACT if exact else _GALLERY_BRANCH
+    sql = ("SELECT id, distance FROM (" + " UNION ALL ".join([branch] * len(force_ids))
+           + ") AS branches ORDER BY distance LIMIT %s")
+    params: list = []
+    for force_id in force_ids:
+        params += [literal, force_id, kinds, face_model_id, face_model_id, literal, limit]
+    return sql, params + [limit]
+
+
+def _partition_rows(force_ids: list[int]) -> dict[int, float]:
+    """Each force's partition's row count as the planner last estimated it (0 when never analysed)."""
+    names = {partition_name(force_id): force_id for force_id in force_ids}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, greatest(reltuples, 0) FROM pg_class WHERE relname = ANY(%s) "
+                       "AND relnamespace = current_schema()::regnamespace", [list(names)])
+        return {names[name]: float(rows) for name, rows in cursor.fetchall()}
+
+
+def _split(force_ids: list[int], parts: int) -> list[list[int]]:
+    """The forces in `parts` groups of about equal rows (largest first, each to the lightest group so far)."""
+    rows = _partition_rows(force_ids)
+    groups: list[list[int]] = [[] for _ in range(min(parts, len(force_ids)))]
+    weights = [0.0] * len(groups)
+    for force_id in sorted(force_ids, key=lambda f: -rows.get(f, 0.0)):
+        lightest = weights.index(min(weights))
+        groups[lightest].append(force_id)
+        weights[lightest] += rows.get(force_id, 0.0) + 1.0  # + 1: a branch costs something however small
+    return groups
+
+
+_SEARCH_POOL: ThreadPoolExecutor | None = None
+_SEARCH_LOCK = threading.Lock()
+_IDLE: list = []  # the national search's own connections not in use, each kept for the next search
+_OPEN: list = []
+
+
+def _search_pool(size: int) -> ThreadPoolExecutor:
+    global _SEARCH_POOL
+    with _SEARCH_LOCK:
+        if _SEARCH_POOL is None or _SEARCH_POOL._max_workers < size:
+            _SEARCH_POOL = ThreadPoolExecutor(max_workers=size, thread_name_prefix="gallery-search")
+        return _SEARCH_POOL
+
+
+def _borrow():
+    """A connection of the national search's own (made like the process's, kept between searches like it): a new
+    backend must read the catalogue of every partition and index it plans for, which costs more than the search."""
+    with _SEARCH_LOCK:
+        if _IDLE:
+            return _IDLE.pop()
+        wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+        wrapper.inc_thread_sharing()  # used by one search at a time, from whichever pool thread runs it
+        _OPEN.append(wrapper)
+        return wrapper
+
+
+def _give_back(wrapper, *, usable: bool) -> None:
+    with _SEARCH_LOCK:
+        if usable:
+            _IDLE.append(wrapper)
+        else:
+            _OPEN.remove(wrapper)
+    if not usable:
+        wrapper.close()
+
+
+def close_search_connections() -> None:
+    """Close the national search's own connections (a test run ends, a database is dropped)."""
+    with _SEARCH_LOCK:
+        wrappers = list(_OPEN)
+        _OPEN.clear()
+        _IDLE.clear()
+    for wrapper in wrappers:
+        wrapper.close()
+
+
+def _run_on_own_connection(sql: str, params: list, *, ef_search: int) -> list[tuple[int, float]]:
+    """One group's branches, in a transaction of their own on a connection of the search's own."""
+    wrapper = _borrow()
+    usable = False
+    try:
+        wrapper.close_if_unusable_or_obsolete()  # too old, or broken: replaced (the health check runs on next use)
+        wrapper.ensure_connection()
+        with wrapper.connection.transaction():
+            wrapper.connection.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+            wrapper.connection.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            rows = wrapper.connection.execute(sql, params).fetchall()
+        usable = True
+    finally:
+        _give_back(wrapper, usable=usable)
+    return sorted(((object_id, -float(distance)) for object_id, distance in rows), key=lambda row: -row[1])
+
+
+def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_search: int = NATIONAL_EF_SEARCH,
                          exact: bool = False, force_ids: list[int] | None = None,
                          face_model_id: int | None = None) -> list[Hit]:
     """Top `limit` images of every force's gallery: each force's partition gives its own top `limit` (the
-    same search as `gallery_top`, one branch a force in one statement), and the branches are merged exactly by
-    score. The merge loses nothing: an image in the overall top `limit` is in its own force's top `limit`.
-    One ef_search serves every branch: the widest any partition needs for its share of the kinds asked for."""
+    same search as `gallery_top`, one branch a force), and the branches are merged exactly by score. The merge
+    loses nothing: an image in the overall top `limit` is in its own force's top `limit`. One ef_search serves
+    every branch: the widest any partition needs for its share of the kinds asked for.
+
+    The branches run side by side: split into `GALLERY_SEARCH_CONNECTIONS` groups of about equal rows, each group
+    one statement on a connection of the search's own (so a backend, a core, of its own; kept for the next
+    search, as the process keeps its own connection), merged here. That reads what is
+    committed, like a search on a read replica (docs/scale.md), so inside a transaction, whose own changes only
+    its connection sees, and for the exact scan, which already spreads over PostgreSQL's parallel workers, the
+    branches run in one statement on this connection."""
     force_ids = gallery_forces() if force_ids is None else [int(f) for f in force_ids]
     if not force_ids:
         return []
@@ -247,11 +357,13 @@ def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_
     if not exact:
         shares = _kind_shares(force_ids, kinds)
         ef_search = max(_widened(shares.get(f, 1.0), ef_search=ef_search, limit=limit) for f in force_ids)
-    branch = _GALLERY_BRANCH_EXACT if exact else _GALLERY_BRANCH
-    sql = ("SELECT id, distance FROM (" + " UNION ALL ".join([branch] * len(force_ids))
-           + ") AS branches ORDER BY distance LIMIT %s")
-    params: list = []
-    for force_id in force_ids:
-        params += [literal, force_id, kinds, face_model_id, face_model_id, literal, limit]
-    rows = _run_gallery_sql(sql, params + [limit], ef_search=ef_search, exact=exact)
+    among = dict(kinds=kinds, limit=limit, exact=exact, face_model_id=face_model_id)
+    parts = settings.GALLERY_SEARCH_CONNECTIONS
+    if exact or parts < 2 or len(force_ids) < 2 or connection.in_atomic_block:
+        rows = _run_gallery_sql(*_national_sql(force_ids, literal, **among), ef_search=ef_search, exact=exact)
+    else:
+        pool = _search_pool(parts)
+        searches = [pool.submit(_run_on_own_connection, *_national_sql(group, literal, **among), ef_search=ef_search)
+                    for group in _split(force_ids, parts)]
+        rows = sorted((row for search in searches for row in search.result()), key=lambda row: -row[1])[:limit]
     return [Hit(0, object_id, similarity) for object_id, similarity in rows]

@@ -83,6 +83,9 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
         with django_db_blocker.unblock():
             stack.keep_migrated_dump(connection.get_connection_params(), folder)
     yield
+    from matching.search import close_search_connections
+
+    close_search_connections()  # the national search's own connections, before the test database is dropped
     stack.MIGRATED_DUMP = None
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
