@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.utils import load_backend
 
 from matching.gallery import PARENT, partition_name
 
@@ -293,7 +294,10 @@ def _borrow():
     with _SEARCH_LOCK:
         if _IDLE:
             return _IDLE.pop()
-        wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+        # Kept for as long as it works, whatever the process's own connections' age limit: a national search
+        # may come once in minutes, and it is then that a backend with the catalogue already read pays.
+        settings_dict = {**connections.settings[DEFAULT_DB_ALIAS], "CONN_MAX_AGE": None, "CONN_HEALTH_CHECKS": True}
+        wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, DEFAULT_DB_ALIAS)
         wrapper.inc_thread_sharing()  # used by one search at a time, from whichever pool thread runs it
         _OPEN.append(wrapper)
         return wrapper
@@ -324,7 +328,8 @@ def _run_on_own_connection(sql: str, params: list, *, ef_search: int) -> list[tu
     wrapper = _borrow()
     usable = False
     try:
-        wrapper.close_if_unusable_or_obsolete()  # too old, or broken: replaced (the health check runs on next use)
+        wrapper.close_if_unusable_or_obsolete()  # broken by an error in the last search: replaced
+        wrapper.close_if_health_check_failed()  # dropped by the server since (a restart): replaced
         wrapper.ensure_connection()
         with wrapper.connection.transaction():
             wrapper.connection.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])

@@ -71,3 +71,17 @@ def test_inside_a_transaction_its_own_new_images_are_found(settings):
                                      force_ids=[personas.force_a.pk, personas.force_b.pk])
         assert [hit.object_id for hit in found] == [new.pk]
         transaction.set_rollback(True)
+
+
+def test_a_search_connection_the_server_dropped_is_replaced_and_the_search_answers(settings):
+    personas, vectors, ids = _gallery()
+    settings.GALLERY_SEARCH_CONNECTIONS = 2
+    forces = [personas.force_a.pk, personas.force_b.pk]
+    first = gallery_top_national(vectors[5], kinds=KINDS, limit=10, force_ids=forces)
+    backends = [wrapper.connection.info.backend_pid for wrapper in search._IDLE]
+    assert len(backends) == 2  # kept for the next search
+    with connection.cursor() as cursor:  # as a restarted server or a DBA would
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [backends])
+    again = gallery_top_national(vectors[5], kinds=KINDS, limit=10, force_ids=forces)
+    assert [hit.object_id for hit in again] == [hit.object_id for hit in first]
+    assert not {wrapper.connection.info.backend_pid for wrapper in search._IDLE} & set(backends)
