@@ -138,20 +138,32 @@ HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound
 _KIND_STATISTICS: dict[tuple, dict[str, float]] = {}
 
 
-def _kind_shares(force_ids: list[int], kinds: list[str]) -> dict[int, float]:
-    """Share of each force's gallery rows whose kind is one of `kinds`, from the planner's statistics of the
-    force's partition (pg_stats' most common values, the same estimate the planner uses). A force without
-    statistics (a small or new partition) or without a partition of its own is left out."""
+def _partition_catalogue(force_ids: list[int]) -> dict[str, tuple]:
+    """Each force's partition by name: (force id, oid, rows as ANALYZE counted them (-1: never analysed), when it
+    was last analysed, when last analysed automatically). Cheap catalogue reads; the rows are seen at once inside
+    the analysing transaction, where the time is not yet published."""
     names = {partition_name(force_id): int(force_id) for force_id in force_ids}
     with connection.cursor() as cursor:
-        # When each partition was last analysed, and the rows ANALYZE counted (seen at once inside the analysing
-        # transaction, where the time is not yet published): cheap catalogue reads, the key of the cache.
         cursor.execute("""
             SELECT c.relname, c.oid::bigint, c.reltuples, pg_stat_get_last_analyze_time(c.oid),
                    pg_stat_get_last_autoanalyze_time(c.oid)
             FROM pg_class c WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace
         """, [list(names)])
-        versions = {name: (connection.settings_dict["NAME"], name, *rest) for name, *rest in cursor.fetchall()}
+        return {name: (names[name], *rest) for name, *rest in cursor.fetchall()}
+
+
+def _kind_shares(force_ids: list[int], kinds: list[str],
+                 catalogue: dict[str, tuple] | None = None) -> dict[int, float]:
+    """Share of each force's gallery rows whose kind is one of `kinds`, from the planner's statistics of the
+    force's partition (pg_stats' most common values, the same estimate the planner uses). A force without
+    statistics (a small or new partition) or without a partition of its own is left out. `catalogue` is
+    `_partition_catalogue(force_ids)` when the caller has read it already."""
+    if catalogue is None:
+        catalogue = _partition_catalogue(force_ids)
+    names = {name: entry[0] for name, entry in catalogue.items()}
+    with connection.cursor() as cursor:
+        # When each partition was last analysed, and the rows ANALYZE counted: the key of the cache.
+        versions = {name: (connection.settings_dict["NAME"], name, *entry[1:]) for name, entry in catalogue.items()}
         stale = [name for name, key in versions.items() if key not in _KIND_STATISTICS]
         if stale:
             cursor.execute("""
@@ -209,16 +221,22 @@ _GALLERY_BRANCH_EXACT = _GALLERY_BRANCH.replace("ORDER BY embedding <#> %s::vect
                                                 "ORDER BY (embedding <#> %s::vector) + 0")
 
 
-def _run_gallery_sql(sql: str, params: list, *, ef_search: int, exact: bool) -> list[tuple[int, float]]:
-    # The settings are transaction-local, so the search runs in its own transaction (or savepoint).
-    with transaction.atomic(), connection.cursor() as cursor:
-        if not exact:
-            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
-            cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+def _search_rows(cursor, sql: str, params: list, *, ef_search: int, exact: bool) -> list[tuple[int, float]]:
+    """Run a gallery search on `cursor`, inside the caller's transaction (the settings are transaction-local):
+    (id, similarity), best first."""
+    if not exact:
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+        cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+    cursor.execute(sql, params)
+    rows = cursor.fetchall()
     # relaxed_order may return neighbours slightly out of order: rank them exactly here.
     return sorted(((object_id, -float(distance)) for object_id, distance in rows), key=lambda row: -row[1])
+
+
+def _run_gallery_sql(sql: str, params: list, *, ef_search: int, exact: bool) -> list[tuple[int, float]]:
+    # The search runs in its own transaction (or savepoint) on this thread's connection.
+    with transaction.atomic(), connection.cursor() as cursor:
+        return _search_rows(cursor, sql, params, ef_search=ef_search, exact=exact)
 
 
 def gallery_top(force_id: int, probe: np.ndarray, *, kinds: list[str], limit: int,
@@ -253,18 +271,10 @@ def _national_sql(force_ids: list[int], literal: str, *, kinds: list[str], limit
     return sql, params + [limit]
 
 
-def _partition_rows(force_ids: list[int]) -> dict[int, float]:
-    """Each force's partition's row count as the planner last estimated it (0 when never analysed)."""
-    names = {partition_name(force_id): force_id for force_id in force_ids}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relname, greatest(reltuples, 0) FROM pg_class WHERE relname = ANY(%s) "
-                       "AND relnamespace = current_schema()::regnamespace", [list(names)])
-        return {names[name]: float(rows) for name, rows in cursor.fetchall()}
-
-
-def _split(force_ids: list[int], parts: int) -> list[list[int]]:
-    """The forces in `parts` groups of about equal rows (largest first, each to the lightest group so far)."""
-    rows = _partition_rows(force_ids)
+def _split(force_ids: list[int], parts: int, catalogue: dict[str, tuple]) -> list[list[int]]:
+    """The forces in `parts` groups of about equal rows (largest first, each to the lightest group so far), the
+    rows as ANALYZE last counted them in `_partition_catalogue(force_ids)` (none when never analysed)."""
+    rows = {entry[0]: max(float(entry[2]), 0.0) for entry in catalogue.values()}
     groups: list[list[int]] = [[] for _ in range(min(parts, len(force_ids)))]
     weights = [0.0] * len(groups)
     for force_id in sorted(force_ids, key=lambda f: -rows.get(f, 0.0)):
@@ -331,14 +341,12 @@ def _run_on_own_connection(sql: str, params: list, *, ef_search: int) -> list[tu
         wrapper.close_if_unusable_or_obsolete()  # broken by an error in the last search: replaced
         wrapper.close_if_health_check_failed()  # dropped by the server since (a restart): replaced
         wrapper.ensure_connection()
-        with wrapper.connection.transaction():
-            wrapper.connection.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
-            wrapper.connection.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-            rows = wrapper.connection.execute(sql, params).fetchall()
+        with wrapper.connection.transaction(), wrapper.cursor() as cursor:
+            rows = _search_rows(cursor, sql, params, ef_search=ef_search, exact=False)
         usable = True
     finally:
         _give_back(wrapper, usable=usable)
-    return sorted(((object_id, -float(distance)) for object_id, distance in rows), key=lambda row: -row[1])
+    return rows
 
 
 def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_search: int = NATIONAL_EF_SEARCH,
@@ -359,8 +367,9 @@ def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_
     if not force_ids:
         return []
     literal = vector_literal(probe)
+    catalogue = {} if exact else _partition_catalogue(force_ids)
     if not exact:
-        shares = _kind_shares(force_ids, kinds)
+        shares = _kind_shares(force_ids, kinds, catalogue)
         ef_search = max(_widened(shares.get(f, 1.0), ef_search=ef_search, limit=limit) for f in force_ids)
     among = dict(kinds=kinds, limit=limit, exact=exact, face_model_id=face_model_id)
     parts = settings.GALLERY_SEARCH_CONNECTIONS
@@ -369,6 +378,6 @@ def gallery_top_national(probe: np.ndarray, *, kinds: list[str], limit: int, ef_
     else:
         pool = _search_pool(parts)
         searches = [pool.submit(_run_on_own_connection, *_national_sql(group, literal, **among), ef_search=ef_search)
-                    for group in _split(force_ids, parts)]
+                    for group in _split(force_ids, parts, catalogue)]
         rows = sorted((row for search in searches for row in search.result()), key=lambda row: -row[1])[:limit]
     return [Hit(0, object_id, similarity) for object_id, similarity in rows]

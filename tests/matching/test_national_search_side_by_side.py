@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 
-from deployments.models import AlgorithmVersion
 from matching import search
 from matching.models import CustodyImage, FaceModel
 from matching.search import gallery_top_national
 from tests.conftest import make_personas
+from tests.matching.conftest import seed_gallery
 
 KINDS = ["custody", "missing"]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]
@@ -18,18 +18,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def _gallery():
     personas = make_personas()
-    rng = np.random.default_rng(11)
-    model = FaceModel.objects.create(
-        algorithm=AlgorithmVersion.objects.get(code="dlib-resnet-v1"), name="test templates", version="1",
-        onnx_sha256="e" * 64, detector="none", detector_sha256="0" * 64, licence="n/a", embedding_size=128,
-        thresholds={})
-    mean = rng.standard_normal(128)
-    vectors = mean / np.linalg.norm(mean) * 0.9 + rng.standard_normal((900, 128)) * 0.04
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    forces = [personas.force_a] * 600 + [personas.force_b] * 300
-    images = CustodyImage.objects.bulk_create([
-        CustodyImage(force=force, subject_reference=f"N-{i}", face_model=model, embedding=vector.tolist())
-        for i, (force, vector) in enumerate(zip(forces, vectors))])
+    vectors, images = seed_gallery([(personas.force_a, 600), (personas.force_b, 300)], seed=11,
+                                   model_sha256="e" * 64, reference="N")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE matching_custodyimage")
     return personas, vectors, np.array([image.pk for image in images])
@@ -39,7 +29,8 @@ def test_the_search_spread_over_two_connections_equals_one_statement_and_numpy(s
     personas, vectors, ids = _gallery()
     settings.GALLERY_SEARCH_CONNECTIONS = 2
     forces = [personas.force_a.pk, personas.force_b.pk]
-    assert sorted(map(sorted, search._split(forces, 2))) == [[personas.force_a.pk], [personas.force_b.pk]]
+    groups = search._split(forces, 2, search._partition_catalogue(forces))
+    assert sorted(map(sorted, groups)) == [[personas.force_a.pk], [personas.force_b.pk]]
     probes = vectors[::90] + np.random.default_rng(12).standard_normal((10, 128)) * 0.02
     for probe in probes:
         statements = []
