@@ -6,7 +6,6 @@ secrets must be given and a missing one stops start-up with a message naming it.
 """
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +13,9 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded_db
-from config.env import env_bool, env_int, env_list, env_rate, env_str, require_signing_key, require_strong_secret
+from config.env import (
+    env_bool, env_int, env_list, env_rate, env_str, require_signing_key, require_strong_secret, usable_cores,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRETS_DIR = BASE_DIR / ".secrets"
@@ -169,8 +170,7 @@ CONN_MAX_AGE = env_int("APP_DB_CONN_MAX_AGE", 60)
 # A national gallery search splits the forces' partitions over this many database connections searched side by
 # side (each its own backend, so its own core), then merges their top candidates by score; 1 searches them all in
 # one statement. Default: one a core the process may use.
-GALLERY_SEARCH_CONNECTIONS = env_int("APP_GALLERY_SEARCH_CONNECTIONS", len(os.sched_getaffinity(0))
-                                     if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+GALLERY_SEARCH_CONNECTIONS = env_int("APP_GALLERY_SEARCH_CONNECTIONS", usable_cores())
 if GALLERY_SEARCH_CONNECTIONS < 1:
     raise ImproperlyConfigured("APP_GALLERY_SEARCH_CONNECTIONS must be 1 or more")
 

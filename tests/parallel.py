@@ -18,10 +18,11 @@ or else its number of tests.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+
+from config.env import usable_cores
 
 TESTS = Path(__file__).resolve().parent
 CACHE_KEY = "tests/unit-seconds"
@@ -35,8 +36,7 @@ MEASURED_SECONDS: dict[str, float] = json.loads((TESTS / "unit-seconds.json").re
 
 def default_workers() -> int:
     """Two workers on two cores or more; none (a single process) on one core."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 2 if cores >= 2 else 0
+    return 2 if usable_cores() >= 2 else 0
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -7,12 +7,14 @@ import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
-from deployments.models import Deployment, WatchlistEntry
+from deployments.models import AlgorithmVersion, Deployment, WatchlistEntry
+from matching.models import CustodyImage, FaceModel
 from matching.services import enrolment, live as live_matching
 from matching.face.samples import SAME_PERSON
 from tests.deployments.factories import lfr_deployment
@@ -90,3 +92,22 @@ def live(personas, photos) -> Live:
 def other_live(personas, photos, live) -> Live:
     return make_live(personas, photos, force=personas.force_b, operator=personas.operator_b,
                      approver=personas.approver_b)
+
+
+def seed_gallery(counts: list, *, seed: int, model_sha256: str, reference: str):
+    """Custody images of a test face model, `count` for each `(force, count)` in order, people scattered around a
+    common direction like real faces: (their templates, the images in the same order). References are
+    `{reference}-{i}`."""
+    rng = np.random.default_rng(seed)
+    model = FaceModel.objects.create(
+        algorithm=AlgorithmVersion.objects.get(code="dlib-resnet-v1"), name="test templates", version="1",
+        onnx_sha256=model_sha256, detector="none", detector_sha256="0" * 64, licence="n/a", embedding_size=128,
+        thresholds={})
+    forces = [force for force, count in counts for _ in range(count)]
+    mean = rng.standard_normal(128)
+    vectors = mean / np.linalg.norm(mean) * 0.9 + rng.standard_normal((len(forces), 128)) * 0.04
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    images = CustodyImage.objects.bulk_create([
+        CustodyImage(force=force, subject_reference=f"{reference}-{i}", face_model=model, embedding=vector.tolist())
+        for i, (force, vector) in enumerate(zip(forces, vectors))])
+    return vectors, images

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from deployments.models import AlgorithmVersion
 from matching.gallery import partition_name
-from matching.models import CustodyImage, FaceModel
+from matching.models import CustodyImage
 from matching.search import GALLERY_EF_SEARCH, HNSW_MAX_EF_SEARCH, gallery_ef_search, gallery_top
+from tests.matching.conftest import seed_gallery
 
 KINDS = ["custody", "missing"]
 
@@ -16,19 +16,9 @@ KINDS = ["custody", "missing"]
 @pytest.fixture
 def gallery(personas):
     """900 images of force A and 100 of force B, people scattered around a common direction like real faces."""
-    rng = np.random.default_rng(7)
-    model = FaceModel.objects.create(
-        algorithm=AlgorithmVersion.objects.get(code="dlib-resnet-v1"), name="test templates", version="1",
-        onnx_sha256="f" * 64, detector="none", detector_sha256="0" * 64, licence="n/a", embedding_size=128,
-        thresholds={})
-    mean = rng.standard_normal(128)
-    vectors = mean / np.linalg.norm(mean) * 0.9 + rng.standard_normal((1000, 128)) * 0.04
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    forces = [personas.force_a] * 900 + [personas.force_b] * 100
-    CustodyImage.objects.bulk_create([
-        CustodyImage(force=force, subject_reference=f"G-{i}", face_model=model, embedding=vector.tolist())
-        for i, (force, vector) in enumerate(zip(forces, vectors))])
-    return vectors, np.array([f.pk for f in forces])
+    vectors, images = seed_gallery([(personas.force_a, 900), (personas.force_b, 100)], seed=7,
+                                   model_sha256="f" * 64, reference="G")
+    return vectors, np.array([image.force_id for image in images])
 
 
 def _analyze():
