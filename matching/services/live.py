@@ -84,27 +84,36 @@ _permits: dict[int, tuple[str, tuple[float, float] | None, datetime, Permit]] = 
 _FRESH_FIELDS = ("status", "starts_at", "ends_at", "threshold", "latitude", "longitude", "radius_m", "polygon")
 
 
+# What the matching stage reads for the deployment `d` at %(at)s (and its day, %(day)s): the deployment, its
+# authorisations, the policy settings in force, the force's documents approved by that day (bias tests among them),
+# the algorithm version and the face models. (A row's text quotes every value that holds a delimiter, so two
+# different sets of rows never give the same text.)
+_STAGE_DIGEST = """md5(row(
+    row(d.*)::text,
+    (SELECT string_agg(row(a.*)::text, ',' ORDER BY a.id) FROM deployments_authorisation a
+      WHERE a.deployment_id = d.id),
+    (SELECT string_agg(row(s.*)::text, ',' ORDER BY s.id) FROM oversight_policysetting s
+      WHERE s.effective_from <= %(at)s),
+    (SELECT string_agg(row(p.*)::text, ',' ORDER BY p.id) FROM deployments_policydocument p
+      WHERE p.force_id = d.force_id AND p.approved_on <= %(day)s),
+    (SELECT row(v.*)::text FROM deployments_algorithmversion v WHERE v.id = d.algorithm_version_id),
+    (SELECT string_agg(row(m.*)::text, ',' ORDER BY m.id) FROM matching_facemodel m))::text)"""
+
+
+@dataclass(frozen=True)
+class StageRead:
+    """The version of what the matching stage reads for a deployment, read at `at` with the deployment itself."""
+
+    at: datetime
+    version: str
+
+
 def _stage_version(deployment: Deployment, *, at: datetime) -> str:
     """Refresh the deployment's fields the stage reads, and return a digest of every row the matching stage
-    reads for this deployment at `at`: the deployment, its authorisations, the policy settings in force, the
-    force's documents approved by that day (bias tests among them), the algorithm version and the face models.
-    Any change to any of them, by any path (a service, the back office, plain SQL), or a setting or document
-    coming into force, gives another digest. (A row's text quotes every value that holds a delimiter, so two
-    different sets of rows never give the same text.) One statement."""
+    reads for this deployment at `at` (`_STAGE_DIGEST`). Any change to any of them, by any path (a service, the
+    back office, plain SQL), or a setting or document coming into force, gives another digest. One statement."""
     columns = ", ".join(f"d.{name}" for name in _FRESH_FIELDS)
-    sql = f"""
-        SELECT {columns}, md5(row(
-            row(d.*)::text,
-            (SELECT string_agg(row(a.*)::text, ',' ORDER BY a.id) FROM deployments_authorisation a
-              WHERE a.deployment_id = d.id),
-            (SELECT string_agg(row(s.*)::text, ',' ORDER BY s.id) FROM oversight_policysetting s
-              WHERE s.effective_from <= %(at)s),
-            (SELECT string_agg(row(p.*)::text, ',' ORDER BY p.id) FROM deployments_policydocument p
-              WHERE p.force_id = d.force_id AND p.approved_on <= %(day)s),
-            (SELECT row(v.*)::text FROM deployments_algorithmversion v WHERE v.id = d.algorithm_version_id),
-            (SELECT string_agg(row(m.*)::text, ',' ORDER BY m.id) FROM matching_facemodel m))::text)
-        FROM deployments_deployment d WHERE d.id = %(deployment)s
-    """
+    sql = f"SELECT {columns}, {_STAGE_DIGEST} FROM deployments_deployment d WHERE d.id = %(deployment)s"
     with connection.cursor() as cursor:
         cursor.execute(sql, {"deployment": deployment.pk, "at": at, "day": at.date()})
         row = cursor.fetchone()
@@ -118,7 +127,7 @@ def _stage_version(deployment: Deployment, *, at: datetime) -> str:
     return row[-1]
 
 
-def matching_check(deployment: Deployment, *, at: datetime,
+def matching_check(deployment: Deployment, *, at: datetime | None = None,
                    position: tuple[float, float] | None = None) -> Permit:
     """Run the rulebook's matching stage (rules 1, 2, 3, 6, 16) for this deployment now, or raise MatchingRefused.
 
@@ -130,9 +139,16 @@ def matching_check(deployment: Deployment, *, at: datetime,
     the camera position and the permit's time hold, the kept permit is the stage's answer, since the same rows
     at a time inside the permit give the same result; any change to a row the stage reads, or the permit's time
     running out, runs the whole stage again on the next request. Only permits are kept, never refusals. This
-    takes the stage from about 10-14 ms a request to one statement (README, bench/ingest.py)."""
+    takes the stage from about 10-14 ms a request to one statement (README, bench/ingest.py); a device's request
+    reads that version in the statement that finds the device (`device_for_token`), so its stage costs no
+    statement of its own while the version holds. Without `at`, the time of that read, or now."""
+    read = deployment.__dict__.pop("stage_read", None)  # used once: a second check reads the rows again
+    if at is None:
+        at = read.at if read is not None else timezone.now()
     covered = frozenset(r.id for r in rules.RULES.values() if rules.MATCHING in r.stages) == STAGE_RULES_COVERED
-    if covered:
+    if covered and read is not None and read.at == at:
+        version = read.version  # read with the deployment's fields, in the device's statement
+    elif covered:
         version = _stage_version(deployment, at=at)  # also refreshes the deployment's fields
     else:
         version = None
@@ -203,10 +219,53 @@ def device_revoke(*, actor, device: Device, reason: str = "") -> Device:
     return device
 
 
-def device_for_token(token: str) -> Device | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return (Device.objects.select_related("deployment__force", "deployment__algorithm_version")
-            .filter(token_sha256=digest, revoked_at__isnull=True).first())
+def _columns(model, alias: str) -> str:
+    return ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)
+
+
+def _instance(model, values):
+    """A model instance from its concrete fields' values, in order, as the ORM would load it."""
+    fields = model._meta.concrete_fields
+    values = [v if v is None or not hasattr(f, "from_db_value") else f.from_db_value(v, None, connection)
+              for f, v in zip(fields, values)]
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def device_for_token(token: str, *, at: datetime | None = None) -> Device | None:
+    """The device with this token, unless revoked, with its deployment, the deployment's force and algorithm
+    version, and the version of what the matching stage reads for the deployment at `at` (now): one statement, so
+    a camera's request costs one statement before its frames are decoded. The version rides on the deployment
+    (`stage_read`), for the request's `matching_check`."""
+    from deployments.models import AlgorithmVersion
+    from oversight.models import Force
+
+    at = at or timezone.now()
+    parts = [(Device, "dev"), (Deployment, "d"), (Force, "f"), (AlgorithmVersion, "v")]
+    sql = f"""
+        SELECT {", ".join(_columns(model, alias) for model, alias in parts)}, {_STAGE_DIGEST}
+        FROM matching_device dev
+        JOIN deployments_deployment d ON d.id = dev.deployment_id
+        JOIN oversight_force f ON f.id = d.force_id
+        LEFT JOIN deployments_algorithmversion v ON v.id = d.algorithm_version_id
+        WHERE dev.token_sha256 = %(digest)s AND dev.revoked_at IS NULL"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"digest": hashlib.sha256(token.encode()).hexdigest(), "at": at, "day": at.date()})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for model, _ in parts:
+        width = len(model._meta.concrete_fields)
+        values = row[start:start + width]
+        instances.append(None if values[0] is None else _instance(model, values))
+        start += width
+    device, deployment, force, algorithm = instances
+    deployment.force = force
+    if algorithm is not None:
+        deployment.algorithm_version = algorithm
+    device.deployment = deployment
+    deployment.stage_read = StageRead(at=at, version=row[-1])
+    return device
 
 
 @dataclass
@@ -408,7 +467,7 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     with its first result, not counted.
     """
     captured_at = captured_at or timezone.now()
-    permit = matching_check(device.deployment, at=timezone.now(), position=position)
+    permit = matching_check(device.deployment, position=position)  # at the device's read (or now)
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
     ids = _frame_ids(frame_ids, len(frames), "frame_ids")
@@ -461,7 +520,7 @@ def templates_ingest(*, device: Device, templates: list, captured_at: datetime |
 
     A crop sent with a template passes the same image gate as a frame before it can be kept with an alert."""
     captured_at = captured_at or timezone.now()
-    permit = matching_check(device.deployment, at=timezone.now(), position=position)
+    permit = matching_check(device.deployment, position=position)  # at the device's read (or now)
     if not 1 <= len(templates) <= MAX_BATCH:
         raise ValidationError({"templates": f"send between 1 and {MAX_BATCH} templates at a time, not {len(templates)}"})
     crops = list(crops or [])

@@ -41,6 +41,19 @@ def test_a_second_request_uses_the_kept_permit_and_reads_only_the_version(live, 
     assert permit.until == deployment.ends_at
 
 
+def test_a_camera_request_reads_its_device_and_the_stage_version_in_one_statement(live, photos):
+    assert live.send_frames([photos[OTHER_PERSON]]).status_code == 200  # the permit is now kept
+    with CaptureQueriesContext(connection) as queries:
+        assert live.send_frames([photos[OTHER_PERSON]]).status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    versions = [sql for sql in statements if "md5(row(" in sql]
+    assert len(versions) == 1 and "matching_device" in versions[0]  # the device's own statement
+    assert not [sql for sql in statements if "deployments_authorisation" in sql and "md5(row(" not in sql]
+    # A frame without alerts: the device's statement, the search, and the frame's record (its row lock, count and
+    # receipt); the savepoints are the test's own transaction.
+    assert len([sql for sql in statements if "SAVEPOINT" not in sql]) == 3
+
+
 def test_an_authorisation_withdrawn_in_the_database_is_refused_on_the_next_frame(live, photos):
     assert live.send_frames([photos[SAME_PERSON[1]]]).status_code == 200
     assert _stage_runs(live) == 0
