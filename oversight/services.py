@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from oversight import policy
-from oversight.audit import actions
+from oversight.audit import actions, checkpoints
 from oversight.audit.log import audit_record, snapshot
 from oversight.models import (
     FORCE_ROLES, OVERSIGHT_ROLES, Force, LegalBasis, LegalBasisKind, LegalBasisVersion, PolicySetting, Rank, Role,
@@ -172,6 +172,8 @@ def policy_setting_version_add(
             key=key, version=number, value=value, effective_from=effective_from or timezone.now(),
             reason=reason, created_by=actor,
         )
+        if key in checkpoints.TAIL_LIMITS:  # before the append's own check: this process checks with the new limit
+            transaction.on_commit(checkpoints.tail_limits_changed)
         audit_record(actor=actor, action=actions.POLICY_SETTING_VERSION_ADD, obj=setting,
                      old={"version": previous.version, "value": previous.value} if previous else None,
                      new={"key": key, "version": number, "value": value,

@@ -6,13 +6,16 @@ when it reproduces the root of a checkpoint signed by a trusted key; otherwise e
 
 Checkpoints are made often enough that little of the log is ever uncovered: whenever a report is built or
 published, and as soon as the uncovered tail passes the policy's number of events or minutes. That last test runs
-after every commit that appends to the log (`checkpoint_if_overdue`), in the process that wrote, so a busy worker
-cannot starve it; a periodic task on the maintenance queue covers a log that has gone quiet.
+after every commit that appends to the log (`checkpoint_after_append`), in the process that wrote, so a busy worker
+cannot starve it (a check that found the tail inside the limits answers for the process's next second, as long as
+its own appends cannot reach the event limit); a periodic task on the maintenance queue (`checkpoint_if_overdue`)
+covers a log that has gone quiet.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from functools import lru_cache
 
 from django.conf import settings
@@ -200,6 +203,67 @@ def checkpoint_if_overdue():
     try:
         if checkpoint_overdue():
             return checkpoint_make(only_if_grown=True)
+    except Exception:  # the write that triggered this has committed; a failure here must not undo it
+        log.exception("could not sign an overdue audit-log checkpoint")
+    return None
+
+
+# How long a check that found the tail inside the limits answers for this process's next commits.
+TAIL_CHECK_HOLDS = dt.timedelta(seconds=1)
+
+
+class _TailWatch:
+    """What this process's last check of the tail left: room before the event limit, and until when it holds
+    (a second, or the oldest uncovered event's age limit if that comes first). A commit of fewer new events than
+    the room, inside that time, cannot have passed a limit by this process's own appends, so it is not checked
+    again: a camera raising alerts every few frames pays for one check a second, not one a frame. Other
+    processes' appends are not counted here; they are checked by those processes, and the second bounds what
+    this one can miss. Over-counting (a rolled-back append, a checkpoint signed elsewhere) only checks sooner."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.room, self.until = 0, None
+
+    def skip(self, appended: int, now: dt.datetime) -> bool:
+        with self.lock:
+            if self.until is not None and now < self.until and appended < self.room:
+                self.room -= appended
+                return True
+            return False
+
+    def checked(self, count: int, oldest: dt.datetime | None, limits: list, now: dt.datetime) -> None:
+        max_events, max_minutes = limits
+        with self.lock:
+            self.room = max_events - count
+            self.until = now + TAIL_CHECK_HOLDS
+            if oldest is not None:
+                self.until = min(self.until, oldest + dt.timedelta(minutes=max_minutes))
+
+
+_tail_watch = _TailWatch()
+
+
+def tail_limits_changed() -> None:
+    """A new version of a limit was committed: this process's next append is checked against it at once."""
+    _tail_watch.checked(0, None, [0, 0], timezone.now())
+
+
+def checkpoint_after_append(appended: int):
+    """After a commit that appended `appended` events: sign a checkpoint if the tail passed the policy's limits,
+    unless this process checked it within the last second and its own appends since cannot have passed them
+    (`_TailWatch`). Never raises."""
+    now = timezone.now()
+    if _tail_watch.skip(appended, now):
+        return None
+    try:
+        count, oldest, limits = _tail_and_limits()
+        max_events, max_minutes = limits
+        overdue = count and (count >= max_events or now - oldest >= dt.timedelta(minutes=max_minutes))
+        signed = checkpoint_make(only_if_grown=True) if overdue else None
+        if signed is not None:
+            count, oldest = 0, None
+        _tail_watch.checked(count, oldest, limits, now)
+        return signed
     except Exception:  # the write that triggered this has committed; a failure here must not undo it
         log.exception("could not sign an overdue audit-log checkpoint")
     return None

@@ -133,6 +133,8 @@ def _append(events: list, *, savepoint: bool = True) -> None:
             events[0].save(force_insert=True)
         else:
             AuditEvent.objects.bulk_create(events)
+    # Counted per connection until its commit (a rolled-back append is counted too: that only checks sooner).
+    connection.audit_appended = getattr(connection, "audit_appended", 0) + len(events)
     if not any(entry[1] is _checkpoint_when_overdue for entry in connection.run_on_commit):
         transaction.on_commit(_checkpoint_when_overdue)
 
@@ -173,9 +175,10 @@ def audit_records(records: list[dict]) -> list:
 
 def _checkpoint_when_overdue() -> None:
     """After a commit that grew the log: sign a checkpoint if the uncovered tail passed the policy's limits."""
-    from oversight.audit.checkpoints import checkpoint_if_overdue
+    from oversight.audit.checkpoints import checkpoint_after_append
 
-    checkpoint_if_overdue()
+    appended, connection.audit_appended = getattr(connection, "audit_appended", 0), 0
+    checkpoint_after_append(appended)
 
 
 def audit_record_in_migration(AuditEvent, *, occurred_at, action: str, object_type: str, object_id, object_repr: str,

@@ -44,6 +44,34 @@ def test_below_the_limits_no_checkpoint_is_signed(personas, django_capture_on_co
     assert uncovered_tail()[0] == 1
 
 
+def test_commits_soon_after_a_check_are_checked_again_only_when_they_could_pass_a_limit(committed_db, monkeypatch):
+    """A camera raising alerts frame after frame pays for one check of the tail a second, not one a frame; the
+    commit whose events could reach the event limit is checked at once, and so is the first after the second."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_personas
+
+    def tail_checks(action) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            action()  # each service commits on its own, as a request would
+        return sum("AS covered" in q["sql"] for q in queries.captured_queries)
+
+    def force(code):
+        return lambda: services.force_create(actor=personas.oversight_admin, code=code, name=f"{code.title()} Police")
+
+    personas = make_personas()
+    checkpoint_make()
+    assert tail_checks(lambda: _policy(personas.oversight_admin, "audit.checkpoint_max_events", 5)) == 1
+    assert uncovered_tail()[0] == 1  # room for three more before the limit of five
+    assert [tail_checks(force(code)) for code in ("kent", "essex", "surrey", "sussex")] == [0, 0, 0, 1]
+    # The fourth made five: checked at once, and signed.
+    assert Checkpoint.objects.order_by("-tree_size").first().tree_size == AuditEvent.objects.count()
+
+    _age_the_tail(monkeypatch, minutes=0.05)  # three seconds on: the last check no longer answers
+    assert tail_checks(force("dorset")) == 1
+
+
 def test_the_periodic_task_signs_a_quiet_log_once_its_oldest_uncovered_entry_is_too_old(personas, monkeypatch):
     from oversight.tasks import audit_checkpoint_if_overdue
 
