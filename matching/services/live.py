@@ -31,6 +31,7 @@ from matching.face.errors import ImageRejected
 from matching.models import EMBEDDING_SIZE, Alert, Device, FrameReceipt
 from matching.search import watchlist_alerting
 from oversight.audit.log import audit_record, audit_records
+from oversight.inserts import insert_rows
 from oversight.permissions import CHANGE, require
 
 MAX_BATCH = 32
@@ -400,7 +401,7 @@ def _alerts_raise(device: Device, model, alerting: list, embeddings: np.ndarray,
         if crop := crop_of(i):
             alert.crop.save(f"{deployment.pk}-{secrets.token_hex(8)}.jpg", ContentFile(crop), save=False)
         alerts.append(alert)
-    Alert.objects.bulk_create(alerts)
+    insert_rows(alerts)
     audit_records([dict(actor=None, action=ALERT_RAISE, obj=alert, force=deployment.force,
                         new={"deployment": deployment.pk, "entry": alert.entry_id, "similarity": alert.similarity,
                              "threshold": alert.threshold, "face_model": model.onnx_sha256[:16],

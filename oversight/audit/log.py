@@ -13,6 +13,7 @@ from django.utils import timezone
 from oversight.audit import actions
 from oversight.audit.merkle import leaf_hash
 from oversight.audit.offline import CANONICAL_VERSION, canonical_event_bytes
+from oversight.inserts import insert_rows
 
 # One advisory lock orders all appends, so leaf indexes have no gaps and follow commit order.
 AUDIT_APPEND_LOCK = 0x4155_4449_54  # "AUDIT"
@@ -123,16 +124,14 @@ def _append(events: list, *, savepoint: bool = True) -> None:
     with transaction.atomic(savepoint=savepoint):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_APPEND_LOCK])
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+            cursor.execute(f"SELECT seq FROM {AuditEvent._meta.db_table} ORDER BY seq DESC LIMIT 1")
+            last = cursor.fetchone()
         now = timezone.now()  # under the lock, so times follow the log's order
         for k, event in enumerate(events):
-            event.seq = (0 if last is None else last + 1) + k
+            event.seq = (0 if last is None else last[0] + 1) + k
             event.occurred_at = now
             event.leaf_hash = event_leaf_hash(event)
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            AuditEvent.objects.bulk_create(events)
+        insert_rows(events)
     # Counted per connection until its commit (a rolled-back append is counted too: that only checks sooner).
     connection.audit_appended = getattr(connection, "audit_appended", 0) + len(events)
     if not any(entry[1] is _checkpoint_when_overdue for entry in connection.run_on_commit):
