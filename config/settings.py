@@ -191,7 +191,7 @@ def _database() -> dict:
             raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
         if not config.get("NAME"):
             raise ImproperlyConfigured("DATABASE_URL names no database (…/DATABASE_NAME at its end)")
-        config["ENGINE"] = "django.db.backends.postgresql"
+        config["ENGINE"] = "config.db_backend"  # Django's, with a health check that needs no round trip
         return config
     try:
         embedded_db.server_memory()  # the server is started lazily: check its variables now
