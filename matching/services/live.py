@@ -472,8 +472,9 @@ def frames_ingest(*, device: Device, frames: Sequence[bytes | Callable[[], bytes
     if not 1 <= len(frames) <= MAX_BATCH:
         raise ValidationError({"frames": f"send between 1 and {MAX_BATCH} frames at a time, not {len(frames)}"})
     ids = _frame_ids(frame_ids, len(frames), "frame_ids")
+    sent = [i for i in ids if i is not None]
     sent_before = {receipt.frame_id: receipt for receipt in
-                   FrameReceipt.objects.filter(device=device, frame_id__in=[i for i in ids if i is not None])}
+                   FrameReceipt.objects.filter(device=device, frame_id__in=sent)} if sent else {}
     todo = [i for i in range(len(frames)) if ids[i] not in sent_before]
     pipeline = engine.pipeline(permit.model)
     budget = PixelBudget()
