@@ -190,12 +190,13 @@ def uncovered_tail() -> tuple[int, dt.datetime | None]:
     return count, oldest
 
 
+def _overdue(count: int, oldest: dt.datetime | None, limits: list, now: dt.datetime) -> bool:
+    max_events, max_minutes = limits
+    return bool(count) and (count >= max_events or now - oldest >= dt.timedelta(minutes=max_minutes))
+
+
 def checkpoint_overdue(*, now: dt.datetime | None = None) -> bool:
-    count, oldest, (max_events, max_minutes) = _tail_and_limits()
-    if not count:
-        return False
-    now = now or timezone.now()
-    return count >= max_events or now - oldest >= dt.timedelta(minutes=max_minutes)
+    return _overdue(*_tail_and_limits(), now or timezone.now())
 
 
 def checkpoint_if_overdue():
@@ -257,9 +258,7 @@ def checkpoint_after_append(appended: int):
         return None
     try:
         count, oldest, limits = _tail_and_limits()
-        max_events, max_minutes = limits
-        overdue = count and (count >= max_events or now - oldest >= dt.timedelta(minutes=max_minutes))
-        signed = checkpoint_make(only_if_grown=True) if overdue else None
+        signed = checkpoint_make(only_if_grown=True) if _overdue(count, oldest, limits, now) else None
         if signed is not None:
             count, oldest = 0, None
         _tail_watch.checked(count, oldest, limits, now)
