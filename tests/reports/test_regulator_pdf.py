@@ -21,7 +21,9 @@ from tests import needs
 @pytest.fixture(scope="module")
 def rendered(built_world, django_db_blocker, tmp_path_factory):
     """The regulator report of the world, printed to PDF and read back once for the module: the tests only read
-    it. The checkpoint it is built from is rolled back with the rendering, so the world stays as built."""
+    it. The checkpoint it is built from is rolled back with the rendering, so the world stays as built. Each test
+    still asks for `world`: a test on the database, run with the world's others, never after the transactional
+    tests that empty it."""
     with override_settings(MEDIA_ROOT=str(built_world.media)), django_db_blocker.unblock():
         with transaction.atomic():
             report = regulator_report(forces=built_world.forces, start=built_world.start, end=built_world.end,
@@ -49,7 +51,7 @@ def test_the_pdf_has_a_row_from_each_alert_to_its_legal_bases(world, rendered):
         assert any(pattern.search(line) for line in lines), f"no row for alert {alert.pk} with {codes}"
 
 
-def test_the_pdf_numbers_its_pages_and_carries_the_charts_and_the_proof(rendered):
+def test_the_pdf_numbers_its_pages_and_carries_the_charts_and_the_proof(world, rendered):
     report, pdf, pages, text = rendered
     assert pages >= 5
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
