@@ -1,6 +1,8 @@
 """The live search (`watchlist_alerting`) is exact: on a seeded watchlist of 10,000 entries, every probe gets the
 entry numpy's brute force finds best whenever it reaches the threshold, and nothing when none does; entries whose
-deletion was granted are never returned. In the real PostgreSQL with pgvector."""
+deletion was granted are never returned. In the real PostgreSQL with pgvector.
+
+The watchlist is built once for the module (tests/worlds.py) and each test is rolled back to it."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +13,9 @@ from deployments.models import DeletionStatus, WatchlistEntry
 from matching.services import engine
 from matching.models import WatchlistTemplate
 from matching.search import vector_literal, watchlist_alerting, watchlist_best
+from tests.conftest import make_personas
+from tests.matching.conftest import make_live
+from tests.worlds import world_once
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +33,7 @@ def _clustered(rng: np.random.Generator, n: int) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-@pytest.fixture
-def big_watchlist(live):
+def _grow(live):
     """The live deployment's watchlist grown to 10,000 entries, each with a template: two statements (fast)."""
     rng = np.random.default_rng(20261207)
     deployment, entry = live.deployment, live.entry
@@ -60,6 +64,20 @@ def big_watchlist(live):
     near = matrix[picks] + rng.standard_normal((60, 128)).astype(np.float32) * (0.2 / np.sqrt(128))
     probes = np.vstack([near / np.linalg.norm(near, axis=1, keepdims=True), _clustered(rng, 20)])
     return deployment, ids, matrix, probes.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def built_watchlist(django_db_setup, django_db_blocker, tmp_path_factory, photos):
+    """A live deployment (its one photo enrolled by the real matcher) and its 10,000 entries, once for the module."""
+    with world_once(lambda: _grow(make_live(make_personas(), photos)), django_db_blocker=django_db_blocker,
+                    media=tmp_path_factory.mktemp("live-search-media")) as built:
+        yield built
+
+
+@pytest.fixture
+def big_watchlist(built_watchlist, db):
+    """The module's watchlist; what a test changes is rolled back when it ends (pytest-django's `db`)."""
+    return built_watchlist
 
 
 def _brute_force(ids, matrix, probes, threshold, *, leave_out=()):

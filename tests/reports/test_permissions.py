@@ -1,14 +1,19 @@
-"""The oversight workspace is the oversight body's: forces see only their own audits, the public sees nothing."""
+"""The oversight workspace is the oversight body's: forces see only their own audits, the public sees nothing.
+
+The personas and one built report run are made once for the module (tests/worlds.py); each test is rolled back
+to them."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from oversight.reports import audits, runs
 from oversight.reports.models import ReportRun
+from tests.conftest import make_personas
+from tests.worlds import world_once
 
 OVERSIGHT_PAGES = ["/oversight/", "/oversight/reports/", "/oversight/audits/new/"]
 
@@ -30,12 +35,33 @@ def audit_a(personas):
     return audit
 
 
-@pytest.fixture
-def run(personas, django_capture_on_commit_callbacks):
+def _personas_and_run():
+    """The personas, and a report run of force A's last week started by the auditor and built (its task run as
+    the commit would send it)."""
+    personas = make_personas()
     today = timezone.localdate()
-    with django_capture_on_commit_callbacks(execute=True):
-        return runs.report_run_start(actor=personas.auditor, forces=[personas.force_a], all_forces=False,
-                                     period_start=today - timedelta(days=7), period_end=today)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = runs.report_run_start(actor=personas.auditor, forces=[personas.force_a], all_forces=False,
+                                    period_start=today - timedelta(days=7), period_end=today)
+    return personas, run
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("report-permissions-media")
+    with world_once(_personas_and_run, django_db_blocker=django_db_blocker, media=media) as (personas, run):
+        yield personas, run, media
+
+
+@pytest.fixture
+def personas(built, db, settings):
+    settings.MEDIA_ROOT = built[2]  # where the run's PDF was written
+    return built[0]
+
+
+@pytest.fixture
+def run(built, personas):
+    return built[1]
 
 
 def _run_pages(run) -> list[str]:

@@ -8,6 +8,8 @@ import re
 import subprocess
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from matching.models import Alert
 from oversight.audit.checkpoints import checkpoint_make
@@ -16,12 +18,19 @@ from oversight.reports.rendering import render_html, render_pdf
 from tests import needs
 
 
-@pytest.fixture
-def rendered(world, tmp_path):
-    report = regulator_report(forces=world.forces, start=world.start, end=world.end, checkpoint=checkpoint_make(),
-                              as_of=world.as_of)
-    pdf, pages = render_pdf(render_html(report, for_pdf=True), base_url="http://testserver/")
-    path = tmp_path / "report.pdf"
+@pytest.fixture(scope="module")
+def rendered(built_world, django_db_blocker, tmp_path_factory):
+    """The regulator report of the world, printed to PDF and read back once for the module: the tests only read
+    it. The checkpoint it is built from is rolled back with the rendering, so the world stays as built. Each test
+    still asks for `world`: a test on the database, run with the world's others, never after the transactional
+    tests that empty it."""
+    with override_settings(MEDIA_ROOT=str(built_world.media)), django_db_blocker.unblock():
+        with transaction.atomic():
+            report = regulator_report(forces=built_world.forces, start=built_world.start, end=built_world.end,
+                                      checkpoint=checkpoint_make(), as_of=built_world.as_of)
+            pdf, pages = render_pdf(render_html(report, for_pdf=True), base_url="http://testserver/")
+            transaction.set_rollback(True)
+    path = tmp_path_factory.mktemp("regulator-pdf") / "report.pdf"
     path.write_bytes(pdf)
     text = subprocess.run([needs.pdftotext(), "-layout", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -42,7 +51,7 @@ def test_the_pdf_has_a_row_from_each_alert_to_its_legal_bases(world, rendered):
         assert any(pattern.search(line) for line in lines), f"no row for alert {alert.pk} with {codes}"
 
 
-def test_the_pdf_numbers_its_pages_and_carries_the_charts_and_the_proof(rendered):
+def test_the_pdf_numbers_its_pages_and_carries_the_charts_and_the_proof(world, rendered):
     report, pdf, pages, text = rendered
     assert pages >= 5
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text

@@ -213,6 +213,22 @@ def world(built_world, db, settings) -> World:
     return built_world
 
 
+@pytest.fixture(scope="module")
+def published_once(built_world, django_db_blocker):
+    """Force A's report of the world's period, published (and so rendered to PDF) once for a module whose tests
+    only read it; rolled back when the module ends, so the next module sees the world as built."""
+    from tests.transparency.helpers import publish
+
+    with world_once(lambda: publish(built_world), django_db_blocker=django_db_blocker,
+                    media=built_world.media) as report:
+        yield report
+
+
+@pytest.fixture
+def published(published_once, world):
+    return published_once
+
+
 @pytest.fixture
 def personas(request, db):
     """The world's personas when a test uses the world; fresh ones otherwise."""

@@ -5,7 +5,7 @@ import re
 
 from django.utils import timezone
 
-from tests.transparency.helpers import csv_rows, html_figures, json_of, pdf_text, publish, squeeze
+from tests.transparency.helpers import csv_rows, html_figures, json_of, pdf_text, squeeze
 
 ROW_COUNTS = ["watchlist_size", "faces_processed", "alerts", "confirmed_matches", "false_alerts", "engagements",
               "arrests"]
@@ -18,9 +18,9 @@ def _downloads(client, report) -> dict:
     return {fmt: r.content for fmt, r in responses.items()}
 
 
-def test_the_json_holds_the_counts_of_what_happened(world, client):
+def test_the_json_holds_the_counts_of_what_happened(world, published, client):
     expected = world.expected
-    data = json_of(_downloads(client, publish(world))["json"])
+    data = json_of(_downloads(client, published)["json"])
     log = {row["reference"]: row for row in data["deployment_log"]}
     # Only force A's deployments that ran: not force B's, not the coming ones, exempt one only once over.
     assert set(log) == set(expected["rows"])
@@ -54,9 +54,9 @@ def test_the_json_holds_the_counts_of_what_happened(world, client):
     assert data["retention"]["legal_holds"] == 0
 
 
-def test_the_csv_web_page_and_pdf_show_the_same_counts(world, client):
+def test_the_csv_web_page_and_pdf_show_the_same_counts(world, published, client):
     expected = world.expected
-    files = _downloads(client, publish(world))
+    files = _downloads(client, published)
 
     header, rows = csv_rows(files["csv"])
     by_reference = {row["reference"]: row for row in rows}

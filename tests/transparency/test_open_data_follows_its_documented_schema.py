@@ -9,7 +9,7 @@ from django.utils.html import escape
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from oversight.transparency import services
-from tests.transparency.helpers import csv_rows, json_of, publish
+from tests.transparency.helpers import csv_rows, json_of
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "oversight/transparency/schema/transparency-report.schema.json"
 
@@ -41,8 +41,8 @@ def test_the_schemas_are_served_at_stable_addresses(client):
     assert client.get("/transparency/schema/anything-else.schema.json").status_code == 404
 
 
-def test_the_json_validates_against_the_schema(world, client):
-    report = publish(world)
+def test_the_json_validates_against_the_schema(world, published, client):
+    report = published
     schema = client.get("/transparency/schema/transparency-report.schema.json").json()
     document = json_of(client.get(f"/transparency/reports/{report.pk}/report.json").content)
     Draft202012Validator(schema, format_checker=FormatChecker()).validate(document)
@@ -66,8 +66,8 @@ def personas_client(client, user):
     return client
 
 
-def test_the_csv_has_the_documented_columns_and_types(world, client):
-    report = publish(world)
+def test_the_csv_has_the_documented_columns_and_types(world, published, client):
+    report = published
     row_schema = client.get("/transparency/schema/deployment-log.schema.json").json()
     columns = list(row_schema["properties"])
     header, rows = csv_rows(client.get(f"/transparency/reports/{report.pk}/report.csv").content)

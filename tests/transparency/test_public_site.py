@@ -1,8 +1,6 @@
 """The public reaches the transparency site from the front page and the navigation, without signing in."""
 from __future__ import annotations
 
-from tests.transparency.helpers import publish
-
 
 def test_the_front_page_and_navigation_lead_to_the_transparency_site(personas, client):
     home = client.get("/", follow=True).content.decode()
@@ -12,8 +10,8 @@ def test_the_front_page_and_navigation_lead_to_the_transparency_site(personas, c
     assert '<a href="/transparency/manage/">Transparency</a>' in client.get("/", follow=True).content.decode()
 
 
-def test_every_public_page_opens_without_signing_in(world, client):
-    report = publish(world)
+def test_every_public_page_opens_without_signing_in(world, published, client):
+    report = published
     code = world.personas.force_a.code
     for url in ["/transparency/", "/transparency/notices/", "/transparency/reports/", f"/transparency/forces/{code}/",
                 "/transparency/open-data/", f"/transparency/reports/{report.pk}/"]:
@@ -36,8 +34,8 @@ def test_every_public_page_opens_without_signing_in(world, client):
     assert client.get("/transparency/manage/").status_code == 302  # preparation needs a sign-in
 
 
-def test_the_report_page_carries_its_charts_and_plain_language(world, client):
-    report = publish(world)
+def test_the_report_page_carries_its_charts_and_plain_language(world, published, client):
+    report = published
     page = client.get(f"/transparency/reports/{report.pk}/").content.decode()
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart') == 6
     assert 'class="chart-data"' in page

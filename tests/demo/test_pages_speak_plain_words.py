@@ -1,22 +1,20 @@
 """Every page a person reads speaks their words: no rule ids (R03-...), setting keys (lfr.threshold_floor), legal-basis
 codes shown as labels, file names of our notes (domain.md), Django's "Thing object (1)" or Python literals.
 
-On the demonstration's world (`manage.py demo`), a crawler signs in as each persona (approver, operator, auditor,
-oversight admin; the public signs in as no one) and follows the site's own links from that persona's home page,
-a bounded number of pages. Codes may stay where they are meant for auditors: in a `title` tooltip (an attribute,
-never text) or inside an element marked `data-reference-codes` (an auditor's appendix table, the register's
-reference column).
+On the demonstration's world (`manage.py demo`, run once for the folder: tests/demo/conftest.py), a crawler signs
+in as each persona (approver, operator, auditor, oversight admin; the public signs in as no one) and follows the
+site's own links from that persona's home page, a bounded number of pages. Codes may stay where they are meant
+for auditors: in a `title` tooltip (an attribute, never text) or inside an element marked `data-reference-codes`
+(an auditor's appendix table, the register's reference column).
 """
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlparse
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from oversight.audit.actions import ACTIONS
@@ -133,12 +131,7 @@ def crawl(client: Client, start: str, keys, legal_codes) -> tuple[dict[str, list
     return found, len(seen)
 
 
-@pytest.fixture
-def demo_world(db):
-    call_command("demo", stdout=io.StringIO())
-
-
-def test_no_page_a_persona_reads_shows_codes_keys_or_python(demo_world):
+def test_no_page_a_persona_reads_shows_codes_keys_or_python(demo):
     keys, legal_codes = _codes()
     report, crawled = {}, {}
     for persona, login in PERSONAS.items():
