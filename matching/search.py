@@ -339,7 +339,11 @@ def _run_on_own_connection(sql: str, params: list, *, ef_search: int) -> list[tu
     usable = False
     try:
         wrapper.close_if_unusable_or_obsolete()  # broken by an error in the last search: replaced
-        wrapper.close_if_health_check_failed()  # dropped by the server since (a restart): replaced
+        # Dropped by the server since (a restart): replaced. Asked with a round trip, which is nothing beside a
+        # national search, not by the look at the socket that serves requests: the server's notice may be on
+        # its way.
+        if wrapper.connection is not None and not wrapper.is_usable():
+            wrapper.close()
         wrapper.ensure_connection()
         with wrapper.connection.transaction(), wrapper.cursor() as cursor:
             rows = _search_rows(cursor, sql, params, ef_search=ef_search, exact=False)

@@ -9,8 +9,8 @@ Connections are kept between requests (`CONN_MAX_AGE`) and checked before each r
 first looks at the connection's socket: an idle connection has nothing to read, so a socket with nothing to read
 belongs to a connection the server has not closed; one with something to read (the server's notice that it
 terminated the session, or the end of the stream) gets Django's `SELECT 1`, which fails and replaces it. A
-connection lost without a word from the server (a cable pulled) is not found by either check before the first
-query: that query fails, the request is answered 503 and the connection is replaced.
+connection lost without a word from the server (a cable pulled), or whose notice is still on its way, is not
+found before the first query: that query fails, the request is answered 503 and the connection is replaced.
 """
 from __future__ import annotations
 
