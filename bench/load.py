@@ -189,42 +189,44 @@ def run_phase(*, devices: int, readers: int, seconds: float, live_url: str, web_
     }
 
 
-def bare_faces_per_s(frames: list[bytes], seconds: float) -> float:
-    """The bare pipeline on the same frames, one request's worth at a time, in this process."""
+def bare_pipeline(frames: list[bytes]):
+    """The face pipeline in this process, warmed up on the frames."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from matching.services import engine
 
     pipeline = engine.pipeline()
-    for data in frames:  # warm up
+    for data in frames:
         list(pipeline.faces(pipeline.decode(data)))
+    return pipeline
+
+
+def bare_run(pipeline, frames: list[bytes], seconds: float) -> tuple[int, float]:
+    """The bare pipeline on the same frames, one request's worth at a time, for `seconds`: (faces, seconds)."""
     faces, started, i = 0, time.monotonic(), 0
     while time.monotonic() - started < seconds:
         faces += len(list(pipeline.faces(pipeline.decode(frames[i % len(frames)]))))
         i += 1
-    return faces / (time.monotonic() - started)
+    return faces, time.monotonic() - started
+
+
+def bare_faces_per_s(frames: list[bytes], seconds: float) -> float:
+    faces, elapsed = bare_run(bare_pipeline(frames), frames, seconds)
+    return faces / elapsed
 
 
 def one_device_beside_bare(*, seconds: float, slice_s: float = 3.0, **common) -> dict:
     """1 device through the server and the bare pipeline in this process, in alternating slices of a few seconds
     (the server idle during the bare slices), so that both see the machine at the same speed: on these machines
     the speed drifts by tens of percent within minutes, and two phases measured minutes apart compare the drift."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from matching.services import engine
-
-    pipeline = engine.pipeline()
     frames = common["frames"]
-    for data in frames:  # warm up
-        list(pipeline.faces(pipeline.decode(data)))
+    pipeline = bare_pipeline(frames)
     served_faces = served_s = bare_faces = bare_s = 0.0
-    slices, i = 0, 0
+    slices = 0
     while served_s < seconds or bare_s < seconds:
         phase = run_phase(devices=1, readers=0, **{**common, "seconds": slice_s})
         served_faces, served_s = served_faces + phase["faces_per_s"] * phase["seconds"], served_s + phase["seconds"]
-        started = time.monotonic()
-        while time.monotonic() - started < slice_s:
-            bare_faces += len(list(pipeline.faces(pipeline.decode(frames[i % len(frames)]))))
-            i += 1
-        bare_s += time.monotonic() - started
+        faces, elapsed = bare_run(pipeline, frames, slice_s)
+        bare_faces, bare_s = bare_faces + faces, bare_s + elapsed
         slices += 1
     return {"slices": slices, "seconds_each": round(served_s, 1), "served_faces_per_s": round(served_faces / served_s, 2),
             "bare_faces_per_s": round(bare_faces / bare_s, 2),

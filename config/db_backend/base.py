@@ -18,8 +18,8 @@ import select
 from pathlib import Path
 
 from django.db.backends.postgresql import base
-from psycopg import pq
 from django.db.backends.postgresql.base import Database
+from psycopg import pq
 
 from config import embedded_db
 

@@ -122,10 +122,13 @@ def _stage_version(deployment: Deployment, *, at: datetime) -> str:
         raise Deployment.DoesNotExist(f"deployment {deployment.pk} no longer exists")
     for name, value in zip(_FRESH_FIELDS, row):
         field = Deployment._meta.get_field(name)
-        if value is not None and hasattr(field, "from_db_value"):
-            value = field.from_db_value(value, None, connection)
-        setattr(deployment, field.attname, value)
+        setattr(deployment, field.attname, _from_db(field, value))
     return row[-1]
+
+
+def _from_db(field, value):
+    """A column's value as the ORM loads it into the field."""
+    return value if value is None or not hasattr(field, "from_db_value") else field.from_db_value(value, None, connection)
 
 
 def matching_check(deployment: Deployment, *, at: datetime | None = None,
@@ -227,9 +230,8 @@ def _columns(model, alias: str) -> str:
 def _instance(model, values):
     """A model instance from its concrete fields' values, in order, as the ORM would load it."""
     fields = model._meta.concrete_fields
-    values = [v if v is None or not hasattr(f, "from_db_value") else f.from_db_value(v, None, connection)
-              for f, v in zip(fields, values)]
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+    return model.from_db(connection.alias, [f.attname for f in fields],
+                         [_from_db(f, v) for f, v in zip(fields, values)])
 
 
 def device_for_token(token: str, *, at: datetime | None = None) -> Device | None:
@@ -247,7 +249,7 @@ def device_for_token(token: str, *, at: datetime | None = None) -> Device | None
         FROM matching_device dev
         JOIN deployments_deployment d ON d.id = dev.deployment_id
         JOIN oversight_force f ON f.id = d.force_id
-        LEFT JOIN deployments_algorithmversion v ON v.id = d.algorithm_version_id
+        JOIN deployments_algorithmversion v ON v.id = d.algorithm_version_id
         WHERE dev.token_sha256 = %(digest)s AND dev.revoked_at IS NULL"""
     with connection.cursor() as cursor:
         cursor.execute(sql, {"digest": hashlib.sha256(token.encode()).hexdigest(), "at": at, "day": at.date()})
@@ -257,13 +259,9 @@ def device_for_token(token: str, *, at: datetime | None = None) -> Device | None
     instances, start = [], 0
     for model, _ in parts:
         width = len(model._meta.concrete_fields)
-        values = row[start:start + width]
-        instances.append(None if values[0] is None else _instance(model, values))
+        instances.append(_instance(model, row[start:start + width]))
         start += width
-    device, deployment, force, algorithm = instances
-    deployment.force = force
-    if algorithm is not None:
-        deployment.algorithm_version = algorithm
+    device, deployment, deployment.force, deployment.algorithm_version = instances
     device.deployment = deployment
     deployment.stage_read = StageRead(at=at, version=row[-1])
     return device

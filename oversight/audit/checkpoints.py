@@ -195,18 +195,23 @@ def _overdue(count: int, oldest: dt.datetime | None, limits: list, now: dt.datet
     return bool(count) and (count >= max_events or now - oldest >= dt.timedelta(minutes=max_minutes))
 
 
-def checkpoint_overdue(*, now: dt.datetime | None = None) -> bool:
-    return _overdue(*_tail_and_limits(), now or timezone.now())
+def _sign_if_overdue(now: dt.datetime):
+    """Read the tail and the limits; sign a checkpoint if the tail passed them. Returns the checkpoint signed (or
+    None) and the tail (count, oldest) and limits it leaves. Never raises: the write that triggered this has
+    committed, and a failure here must not undo it."""
+    try:
+        count, oldest, limits = _tail_and_limits()
+        if _overdue(count, oldest, limits, now):
+            return checkpoint_make(only_if_grown=True), 0, None, limits
+        return None, count, oldest, limits
+    except Exception:
+        log.exception("could not sign an overdue audit-log checkpoint")
+    return None, None, None, None
 
 
 def checkpoint_if_overdue():
     """Sign a checkpoint when the uncovered tail has passed the policy's limits; never raises."""
-    try:
-        if checkpoint_overdue():
-            return checkpoint_make(only_if_grown=True)
-    except Exception:  # the write that triggered this has committed; a failure here must not undo it
-        log.exception("could not sign an overdue audit-log checkpoint")
-    return None
+    return _sign_if_overdue(timezone.now())[0]
 
 
 # How long a check that found the tail inside the limits answers for this process's next commits.
@@ -232,6 +237,10 @@ class _TailWatch:
                 return True
             return False
 
+    def forget(self) -> None:
+        with self.lock:
+            self.room, self.until = 0, None
+
     def checked(self, count: int, oldest: dt.datetime | None, limits: list, now: dt.datetime) -> None:
         max_events, max_minutes = limits
         with self.lock:
@@ -246,7 +255,7 @@ _tail_watch = _TailWatch()
 
 def tail_limits_changed() -> None:
     """A new version of a limit was committed: this process's next append is checked against it at once."""
-    _tail_watch.checked(0, None, [0, 0], timezone.now())
+    _tail_watch.forget()
 
 
 def checkpoint_after_append(appended: int):
@@ -256,16 +265,10 @@ def checkpoint_after_append(appended: int):
     now = timezone.now()
     if _tail_watch.skip(appended, now):
         return None
-    try:
-        count, oldest, limits = _tail_and_limits()
-        signed = checkpoint_make(only_if_grown=True) if _overdue(count, oldest, limits, now) else None
-        if signed is not None:
-            count, oldest = 0, None
+    signed, count, oldest, limits = _sign_if_overdue(now)
+    if limits is not None:  # a failed check leaves nothing to go by: the next commit checks again
         _tail_watch.checked(count, oldest, limits, now)
-        return signed
-    except Exception:  # the write that triggered this has committed; a failure here must not undo it
-        log.exception("could not sign an overdue audit-log checkpoint")
-    return None
+    return signed
 
 
 def checkpoint_document(checkpoint) -> dict:
