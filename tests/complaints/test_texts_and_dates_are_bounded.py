@@ -9,7 +9,6 @@ from django.test import Client
 from django.utils import timezone
 
 from deployments.complaints.models import Complaint, ComplaintStatus
-from deployments.models import Deployment
 from oversight import bounds
 from oversight.models import AuditEvent
 from tests.complaints.helpers import complaint_of, file_through_page, public_client
@@ -37,14 +36,10 @@ def test_a_date_before_anything_the_service_records_is_refused(personas):
 
 
 def test_a_date_before_the_named_deployment_began_is_refused(personas):
+    # It began a minute ago: made to start in two hours, it would begin tomorrow when the test runs late at night,
+    # and the day it began would be a date in the future, which is refused for that reason.
     deployment = lfr_deployment(force=personas.force_a, operator=personas.operator_a, approver=personas.approver_a,
-                                stage="authorised", entries=1)
-    # It began two days ago (made to start in two hours, it would begin tomorrow when the test runs late at night,
-    # and the day it began would be a date in the future, which is refused for that reason).
-    began = timezone.now() - timedelta(days=2)
-    Deployment.objects.filter(pk=deployment.pk).update(starts_at=began,
-                                                       ends_at=began + (deployment.ends_at - deployment.starts_at))
-    deployment.refresh_from_db()
+                                stage="authorised", entries=1, starts_in=timedelta(minutes=-1))
     day_before = timezone.localdate(deployment.starts_at) - timedelta(days=1)
     before = _state()
     response, reference = file_through_page(public_client(), personas.force_a, subject="deployment",
